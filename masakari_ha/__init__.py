@@ -1,0 +1,1 @@
+"""masakari_ha: instance high availability for OpenStack clouds."""

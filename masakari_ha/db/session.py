@@ -1,0 +1,146 @@
+"""Engines and transactions.
+
+One engine per process and URL. ``transaction(write=True)`` is the only way code writes:
+on SQLite it starts with ``BEGIN IMMEDIATE`` so concurrent writers (API workers, engines)
+queue on the database lock instead of failing half-way; on PostgreSQL and MySQL writers
+take row locks (``SELECT ... FOR UPDATE``) where they need serialisation. Transactions the
+database aborts as deadlocks or serialization failures are retried by ``retry_on_deadlock``.
+"""
+
+import contextlib
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from masakari_ha.conf import CONF
+from masakari_ha.conf.paths import state_path
+
+LOG = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+_sessionmakers: dict[str, sessionmaker] = {}
+
+T = TypeVar("T")
+
+
+def database_url() -> str:
+    """The configured database URL, or the embedded SQLite file under state_path."""
+    if CONF.database.connection:
+        return CONF.database.connection
+    return "sqlite:///" + state_path(CONF, "masakari_ha.sqlite")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    busy_ms = CONF.database.sqlite_busy_timeout * 1000
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's begin event decide how transactions start (DEFERRED/IMMEDIATE).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = "IMMEDIATE" if conn.get_execution_options().get("masakari_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return the process-wide engine for ``url`` (default: the configured database)."""
+    url = url or database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _create_engine(url)
+            _engines[url] = engine
+            _sessionmakers[url] = sessionmaker(bind=engine, expire_on_commit=False)
+        return engine
+
+
+def _create_engine(url: str) -> Engine:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    kwargs = dict(
+        pool_pre_ping=True,
+        pool_size=CONF.database.max_pool_size,
+        max_overflow=CONF.database.max_overflow,
+        pool_timeout=CONF.database.pool_timeout,
+        pool_recycle=3600,
+    )
+    if parsed.get_backend_name() == "mysql":
+        kwargs["isolation_level"] = "READ COMMITTED"
+    return sa.create_engine(url, **kwargs)
+
+
+def dispose_engines() -> None:
+    """Drop every pooled connection (after fork, and between tests)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _sessionmakers.clear()
+
+
+@contextlib.contextmanager
+def transaction(write: bool = False, url: str | None = None) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on error."""
+    engine = get_engine(url)
+    maker = _sessionmakers[url or database_url()]
+    with engine.connect() as conn:
+        if write:
+            conn = conn.execution_options(masakari_write=True)
+        with maker(bind=conn) as session:
+            with session.begin():
+                yield session
+
+
+def is_retryable(error: BaseException) -> bool:
+    """True for deadlocks/serialization failures/lock timeouts a retry can cure."""
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    text = str(error.orig).lower() if error.orig is not None else str(error).lower()
+    code = getattr(error.orig, "pgcode", None)
+    if code in ("40001", "40P01", "55P03"):
+        return True
+    args = getattr(error.orig, "args", ())
+    if args and args[0] in (1205, 1213):  # MySQL lock wait timeout / deadlock
+        return True
+    return "database is locked" in text or "deadlock" in text
+
+
+def retry_on_deadlock(func: Callable[..., T]) -> Callable[..., T]:
+    """Re-run ``func`` (which must open its own transaction) on retryable DB errors."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        attempts = CONF.database.deadlock_retries
+        for attempt in range(attempts + 1):
+            try:
+                return func(*args, **kwargs)
+            except exc.DBAPIError as error:
+                if attempt >= attempts or not is_retryable(error):
+                    raise
+                LOG.warning("Database asked to retry %s (attempt %d/%d): %s",
+                            func.__qualname__, attempt + 1, attempts, error.orig)
+                time.sleep(min(0.05 * 2 ** attempt, 1.0))
+        raise AssertionError("unreachable")
+
+    return wrapper
