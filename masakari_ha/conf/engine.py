@@ -1,0 +1,136 @@
+"""Engine options: upstream's ``[DEFAULT]`` timings plus the ``[engine]`` group for claiming,
+leases and concurrency (which upstream does not have)."""
+
+import socket
+
+from oslo_config import cfg
+
+# Upstream Masakari's names and defaults, same meaning unless the help says otherwise.
+default_opts = [
+    cfg.IntOpt(
+        "wait_period_after_service_update",
+        default=180,
+        min=0,
+        help="Seconds to wait for Nova to confirm a compute service change (disabled, forced "
+        "down, enabled). Upstream slept this long unconditionally after disabling the service; "
+        "here it is only the upper bound of polling for the real condition.",
+    ),
+    cfg.IntOpt(
+        "wait_period_after_evacuation",
+        default=90,
+        min=0,
+        help="Seconds to wait for one evacuation to be confirmed (migration record done and the "
+        "guest on another host).",
+    ),
+    cfg.FloatOpt(
+        "verify_interval",
+        default=1,
+        min=0.01,
+        help="Seconds between two polls of Nova while waiting for a condition.",
+    ),
+    cfg.IntOpt(
+        "wait_period_after_power_off",
+        default=180,
+        min=0,
+        help="Seconds to wait for an instance to reach 'stopped'.",
+    ),
+    cfg.IntOpt(
+        "wait_period_after_power_on",
+        default=60,
+        min=0,
+        help="Seconds to wait for an instance to reach 'active'.",
+    ),
+    cfg.IntOpt(
+        "process_unfinished_notifications_interval",
+        default=120,
+        min=1,
+        help="Seconds between two retries of notifications in 'error' (each gets one retry).",
+    ),
+    cfg.IntOpt(
+        "retry_notification_new_status_interval",
+        default=60,
+        min=0,
+        mutable=True,
+        help="Age in seconds after which a notification still 'new' (its RPC cast was lost) is "
+        "picked up by the sweep of any engine.",
+    ),
+    cfg.IntOpt(
+        "check_expired_notifications_interval",
+        default=600,
+        min=1,
+        help="Seconds between two checks for expired notifications.",
+    ),
+    cfg.IntOpt(
+        "notifications_expired_interval",
+        default=86400,
+        min=1,
+        help="Age (by generated_time) after which a new/running/error notification becomes "
+        "'failed'.",
+    ),
+    cfg.IntOpt(
+        "host_failure_recovery_threads",
+        default=3,
+        min=1,
+        help="Guests of one failed host evacuated in parallel (plain threads). Also bounded by "
+        "[engine] max_concurrent_evacuations and max_evacuations_per_target_host.",
+    ),
+]
+
+engine_group = cfg.OptGroup(
+    "engine",
+    title="Recovery engine",
+    help="Claiming, leases, sweeps and concurrency of masakari-ha-engine.",
+)
+
+engine_opts = [
+    cfg.StrOpt(
+        "host",
+        default=socket.gethostname(),
+        sample_default="<hostname>",
+        help="Name of this engine: RPC server name and prefix of the owner id written on "
+        "claimed notifications.",
+    ),
+    cfg.IntOpt(
+        "lease_duration",
+        default=60,
+        min=3,
+        help="Seconds a claim on a notification stays valid without renewal. An engine renews "
+        "its leases every third of this; when an engine dies, another resumes its work once "
+        "the lease expired.",
+    ),
+    cfg.IntOpt(
+        "sweep_interval",
+        default=10,
+        min=1,
+        help="Seconds between two sweeps for notifications whose lease expired or whose cast "
+        "was lost.",
+    ),
+    cfg.IntOpt(
+        "workers",
+        default=16,
+        min=1,
+        help="Notifications one engine processes at the same time.",
+    ),
+    cfg.IntOpt(
+        "max_concurrent_evacuations",
+        default=32,
+        min=1,
+        help="Evacuations in flight at once in this engine, across all notifications.",
+    ),
+    cfg.IntOpt(
+        "max_evacuations_per_target_host",
+        default=8,
+        min=1,
+        help="Evacuations in flight at once towards one chosen target host (reserved hosts).",
+    ),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(default_opts)
+    conf.register_group(engine_group)
+    conf.register_opts(engine_opts, group=engine_group)
+
+
+def list_opts():
+    return [("DEFAULT", default_opts), (engine_group.name, engine_opts)]
