@@ -46,7 +46,7 @@ class Base(DeclarativeBase):
 
 class TimestampMixin:
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, default=utcnow)
+    created_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
 
 

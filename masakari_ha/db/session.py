@@ -106,10 +106,13 @@ def transaction(write: bool = False, url: str | None = None) -> Iterator[Session
     maker = _sessionmakers[url or database_url()]
     with engine.connect() as conn:
         if write:
-            conn = conn.execution_options(masakari_write=True)
-        with maker(bind=conn) as session:
-            with session.begin():
+            conn.execution_options(masakari_write=True)
+        # Begin on the connection first so a writer holds the SQLite write lock from the
+        # start of the block, not from its first statement; the session joins it.
+        with conn.begin():
+            with maker(bind=conn) as session:
                 yield session
+                session.flush()
 
 
 def is_retryable(error: BaseException) -> bool:
