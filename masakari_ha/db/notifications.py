@@ -1,0 +1,134 @@
+"""Notifications: atomic intake (duplicate detection + insert) and reads.
+
+Intake is the place upstream races: it reads, sleeps a random time and inserts. Here
+:func:`create_notification` runs inside ONE write transaction that first locks the source
+host's row (``SELECT ... FOR UPDATE`` on PostgreSQL/MySQL; on SQLite the write
+transaction itself starts with ``BEGIN IMMEDIATE``), so any number of API workers
+creating notifications for the same host are serialised by the database: exactly one of
+several identical notifications is stored, the others see it and get 409.
+"""
+
+import datetime
+import json
+import uuid as uuid_lib
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from masakari_ha import exception
+from masakari_ha.db import hosts as hosts_db
+from masakari_ha.db import listing
+from masakari_ha.db.models import Notification
+
+SORT_KEYS = (
+    "id", "notification_uuid", "type", "generated_time", "payload", "status",
+    "source_host_uuid", "failover_segment_uuid", "created_at", "updated_at",
+)
+FILTERS = ("status", "source_host_uuid", "type")
+
+
+def get_notification(session: Session, notification_uuid: str) -> Notification:
+    """The notification with this UUID; NotificationNotFound (404) otherwise."""
+    stmt = sa.select(Notification).where(
+        Notification.notification_uuid == notification_uuid, Notification.deleted == 0
+    )
+    notification = session.scalars(stmt).first()
+    if notification is None:
+        raise exception.NotificationNotFound(id=notification_uuid)
+    return notification
+
+
+def list_notifications(
+    session: Session,
+    params: listing.ListParams,
+    generated_since: datetime.datetime | None = None,
+) -> list[Notification]:
+    """Notifications matching the exact filters and ``generated_time >= generated_since``."""
+    stmt = sa.select(Notification).where(Notification.deleted == 0)
+    for key, value in params.filters.items():
+        if key not in FILTERS:
+            raise ValueError(f"unsupported notification filter {key}")
+        stmt = stmt.where(getattr(Notification, key) == value)
+    if generated_since is not None:
+        stmt = stmt.where(Notification.generated_time >= generated_since)
+    return listing.paginate(
+        session, stmt, Notification, params, SORT_KEYS, uuid_column="notification_uuid"
+    )
+
+
+def maintenance_exempt(notification_type: str, payload: dict, auto_recover_host: bool) -> bool:
+    """True when a notification from a host on maintenance is still accepted.
+
+    With ``[host_failure] auto_recover_host`` a COMPUTE_HOST ``STARTED`` event is how a
+    repaired host announces it is back, so it must get through.
+    """
+    return (
+        auto_recover_host
+        and notification_type == "COMPUTE_HOST"
+        and str(payload.get("event", "")).upper() == "STARTED"
+    )
+
+
+def find_duplicate(
+    session: Session,
+    host_uuid: str,
+    notification_type: str,
+    generated_time: datetime.datetime,
+    payload: dict,
+    interval_seconds: int,
+) -> Notification | None:
+    """An existing notification that makes the new one a duplicate, or None.
+
+    Same type, same source host, identical payload, generated no earlier than
+    ``generated_time - interval``; status deliberately ignored (upstream LP#1858548).
+    """
+    since = generated_time - datetime.timedelta(seconds=interval_seconds)
+    stmt = sa.select(Notification).where(
+        Notification.source_host_uuid == host_uuid,
+        Notification.type == notification_type,
+        Notification.generated_time >= since,
+        Notification.deleted == 0,
+    )
+    for candidate in session.scalars(stmt):
+        try:
+            if json.loads(candidate.payload or "{}") == payload:
+                return candidate
+        except ValueError:
+            continue
+    return None
+
+
+def create_notification(
+    session: Session,
+    *,
+    notification_type: str,
+    hostname: str,
+    generated_time: datetime.datetime,
+    payload: dict,
+    detection_interval: int,
+    auto_recover_host: bool = False,
+) -> Notification:
+    """Check and store a new notification atomically; returns the row (status ``new``).
+
+    Must run in ``transaction(write=True)``. Raises HostNotFoundByName (400) for an
+    unknown host, HostOnMaintenance (409) and DuplicateNotification (409).
+    """
+    host = hosts_db.get_host_by_name(session, hostname, lock=True)
+    if host.on_maintenance and not maintenance_exempt(notification_type, payload, auto_recover_host):
+        raise exception.HostOnMaintenance(host_name=hostname, type=notification_type)
+    if find_duplicate(session, host.uuid, notification_type, generated_time, payload, detection_interval):
+        raise exception.DuplicateNotification(host=hostname, type=notification_type)
+    notification = Notification(
+        notification_uuid=str(uuid_lib.uuid4()),
+        generated_time=generated_time,
+        type=notification_type,
+        payload=json.dumps(payload),
+        status="new",
+        source_host_uuid=host.uuid,
+        failover_segment_uuid=host.failover_segment_id,
+        deleted=0,
+        attempts=0,
+    )
+    session.add(notification)
+    session.flush()
+    return notification
