@@ -20,6 +20,7 @@ _OPTION_MODULES = (
     "notifications",
     "messaging",
     "nova",
+    "fencing",
     "engine", "host_failure", "instance_failure", "process_failure", "taskflow_flows",
 )
 
