@@ -1,0 +1,1 @@
+"""The recovery engine: claims notifications, runs persisted TaskFlow flows against Nova."""

@@ -1,0 +1,114 @@
+"""Running a recovery flow with TaskFlow, persisted in our own database.
+
+One logbook per notification (book uuid = notification uuid, as upstream) holds one flow
+detail per flow name. A flow detail that did not finish (its engine died, or a stop asked
+it to yield) is loaded again, so TaskFlow skips every task that already succeeded and
+continues with the first one that did not. A flow detail that ended (success or failure) is
+never resumed: a retry of an ``error`` notification gets a fresh flow detail, and the
+tasks' own idempotence (check Nova before acting) keeps the retry from doing anything
+twice.
+"""
+
+import contextlib
+import logging
+import uuid as uuidlib
+
+import taskflow.engines
+from taskflow import states as tf_states
+from taskflow.listeners import base as tf_listeners
+from taskflow.patterns import linear_flow
+from taskflow.persistence import models as tf_models
+from taskflow.persistence.backends import impl_sqlalchemy
+
+from masakari_ha.db import recovery_records
+from masakari_ha.db import session as db_session
+
+LOG = logging.getLogger(__name__)
+
+_FINISHED_FLOW_STATES = frozenset({tf_states.SUCCESS, tf_states.FAILURE, tf_states.REVERTED})
+
+
+def persistence_backend() -> impl_sqlalchemy.SQLAlchemyBackend:
+    """TaskFlow's SQLAlchemy backend on our database engine (no second connection string).
+
+    Its writes are marked as such so that on SQLite they start with ``BEGIN IMMEDIATE``
+    like every other writer of the database.
+    """
+    engine = db_session.get_engine().execution_options(masakari_write=True)
+    return impl_sqlalchemy.SQLAlchemyBackend({"connection": str(engine.url)}, engine=engine)
+
+
+class ProgressListener(tf_listeners.Listener):
+    """Writes each task's TaskFlow state into its ``recovery_task_progress`` row."""
+
+    def __init__(self, engine, notification_uuid: str):
+        super().__init__(engine, flow_listen_for=(), retry_listen_for=())
+        self._notification_uuid = notification_uuid
+
+    def _task_receiver(self, state, details):
+        if state in (tf_states.RUNNING, tf_states.SUCCESS, tf_states.FAILURE, tf_states.REVERTED):
+            try:
+                recovery_records.record_progress(self._notification_uuid, details["task_name"], state=state)
+            except Exception:  # progress is informative; never fail a recovery for it
+                LOG.exception("Could not record state %s of task %s of notification %s",
+                              state, details.get("task_name"), self._notification_uuid)
+
+
+def stage_flow(name: str, stages: dict[str, list]) -> linear_flow.Flow:
+    """Upstream's shape: ``<name>_engine`` = linear ``pre_tasks``, ``main_tasks``, ``post_tasks``."""
+    flow = linear_flow.Flow(f"{name}_engine")
+    for stage in ("pre", "main", "post"):
+        sub = linear_flow.Flow(f"{stage}_tasks")
+        tasks = stages.get(stage) or []
+        if tasks:
+            sub.add(*tasks)
+        flow.add(sub)
+    return flow
+
+
+def run_flow(notification_uuid: str, flow_name: str, flow, store: dict) -> None:
+    """Run (or resume) ``flow`` for a notification; raise the task's exception on failure."""
+    backend = persistence_backend()
+    with contextlib.closing(backend.get_connection()) as conn:
+        book = _logbook(conn, notification_uuid)
+        flow_detail = _resumable_flow_detail(book, flow_name)
+        if flow_detail is None:
+            flow_detail = tf_models.FlowDetail(flow_name, uuid=str(uuidlib.uuid4()))
+            book.add(flow_detail)
+            conn.save_logbook(book)
+        else:
+            LOG.info("Resuming flow %s of notification %s from its last completed task.",
+                     flow_name, notification_uuid)
+    engine = taskflow.engines.load(flow, store=store, flow_detail=flow_detail, book=book,
+                                   backend=backend, engine="serial")
+    with ProgressListener(engine, notification_uuid):
+        engine.run()
+
+
+def _logbook(conn, notification_uuid: str) -> tf_models.LogBook:
+    try:
+        return conn.get_logbook(notification_uuid)
+    except Exception as error:  # taskflow raises NotFound for a new notification
+        if type(error).__name__ != "NotFound":
+            raise
+    book = tf_models.LogBook(notification_uuid, uuid=notification_uuid)
+    conn.save_logbook(book)
+    return book
+
+
+def _resumable_flow_detail(book: tf_models.LogBook, flow_name: str):
+    for flow_detail in book:
+        if flow_detail.name == flow_name and flow_detail.state not in _FINISHED_FLOW_STATES:
+            return flow_detail
+    return None
+
+
+def flow_succeeded(notification_uuid: str, flow_name: str) -> bool:
+    """True when a flow detail of that name already ran to success (phase of a priority method)."""
+    backend = persistence_backend()
+    with contextlib.closing(backend.get_connection()) as conn:
+        try:
+            book = conn.get_logbook(notification_uuid)
+        except Exception:
+            return False
+        return any(fd.name == flow_name and fd.state == tf_states.SUCCESS for fd in book)
