@@ -7,6 +7,12 @@ never report success before the side effect is verified; "already off" counts as
 import abc
 import dataclasses
 import enum
+from typing import Callable, Optional
+
+#: Optional callback a driver calls with one human-readable line per step it takes
+#: (e.g. "hard power-off sent to MAAS machine abc123"); the engine stores them as
+#: progress details of the notification.
+ProgressCallback = Callable[[str], None]
 
 
 class PowerState(str, enum.Enum):
@@ -29,6 +35,8 @@ class FenceResult:
     power_state: PowerState
     reason: str = ""
     detail: str = ""
+    #: Every step taken, in order, one line each (evidence for progress details).
+    steps: tuple = ()
 
 
 class FencingError(Exception):
@@ -45,6 +53,10 @@ class FencingDriver(abc.ABC):
     #: Name used in ``[fencing] driver`` and in log lines.
     name: str = ""
 
+    #: False for a driver that cannot prove anything by itself (``noop``): the engine must
+    #: then take its proof from elsewhere (the host monitor's ``host_status=NORMAL``).
+    proves_fencing: bool = True
+
     @abc.abstractmethod
     def validate(self) -> None:
         """Check configuration and reachability before any host is fenced.
@@ -53,12 +65,15 @@ class FencingDriver(abc.ABC):
         """
 
     @abc.abstractmethod
-    def power_off(self, host: str, reason: str) -> FenceResult:
+    def power_off(
+        self, host: str, reason: str, progress: Optional[ProgressCallback] = None
+    ) -> FenceResult:
         """Power ``host`` off and verify it is off within the driver's time bound.
 
         :param host: the compute host name as known to Nova and masakari_ha.
         :param reason: why (e.g. the notification uuid); recorded by the power system
             where it supports comments.
+        :param progress: optional callback receiving one line per step as it happens.
         :returns: a FenceResult; ``fenced`` is True only when the host was confirmed off
             (including "it was already off").
         :raises FencingError: only for failures that are not a clear answer about the host
