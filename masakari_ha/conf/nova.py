@@ -21,6 +21,15 @@ nova_opts = [
         help="Refuse to register a host (400) whose name is not the host of a nova-compute "
         "service in Nova, as upstream Masakari does. Turn off when the API cannot reach Nova.",
     ),
+    cfg.StrOpt(
+        "api_max_microversion",
+        default="2.96",
+        regex=r"^2\.\d+$",
+        help="Highest compute API microversion masakari_ha will negotiate with Nova (it uses "
+        "the highest both sides support, at least 2.53). From 2.95 Nova leaves evacuated "
+        "guests stopped and the engine starts the ones that were running; lower this only "
+        "to work around a Nova bug at a newer microversion.",
+    ),
 ]
 
 
@@ -31,6 +40,8 @@ def register_opts(conf):
     ks_loading.register_auth_conf_options(conf, NOVA_GROUP)
     ks_loading.register_adapter_conf_options(conf, NOVA_GROUP, include_deprecated=False)
     conf.set_default("service_type", "compute", group=NOVA_GROUP)
+    # A Nova call must never hang a recovery: keystoneauth's own default is no timeout.
+    conf.set_default("timeout", 60, group=NOVA_GROUP)
 
 
 def list_opts():
