@@ -48,12 +48,49 @@ api_opts = [
         min=1,
         help="Largest accepted request body in bytes; larger requests get 413.",
     ),
+    cfg.IntOpt(
+        "masakari_api_threads",
+        default=8,
+        min=1,
+        help="Threads per API worker process (gunicorn 'gthread' workers). Requests are "
+        "short database transactions, so a few threads per process keep the CPUs busy.",
+    ),
+    cfg.IntOpt(
+        "engine_cast_retry",
+        default=1,
+        min=0,
+        help="How often the API retries connecting to the message broker when it casts "
+        "process_notification to the engines. After that the notification stays 'new' "
+        "(the request still succeeds) and the engines' sweep picks it up.",
+    ),
+]
+
+healthcheck_group = cfg.OptGroup(
+    "healthcheck",
+    title="Health check",
+    help="The unauthenticated /healthcheck endpoint used by load balancers.",
+)
+
+healthcheck_opts = [
+    cfg.StrOpt(
+        "disable_by_file_path",
+        help="When this file exists /healthcheck answers 503 'DISABLED BY FILE', so a load "
+        "balancer drains this API node (same option name as oslo.middleware's healthcheck).",
+    ),
+    cfg.BoolOpt(
+        "check_database",
+        default=True,
+        help="/healthcheck also runs 'SELECT 1' on the database and answers 503 when it "
+        "fails.",
+    ),
 ]
 
 
 def register_opts(conf):
     conf.register_opts(api_opts)
+    conf.register_group(healthcheck_group)
+    conf.register_opts(healthcheck_opts, group=healthcheck_group)
 
 
 def list_opts():
-    return [("DEFAULT", api_opts)]
+    return [("DEFAULT", api_opts), (healthcheck_group.name, healthcheck_opts)]

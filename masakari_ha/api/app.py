@@ -1,0 +1,140 @@
+"""The Flask application factory: routes, microversions, auth context, faults.
+
+::
+
+    RequestId ─► AuthDispatcher ─┬─ /v1/...  ─► keystonemiddleware auth_token ─► Flask
+                                 └─ /, /healthcheck, anything else ─────────────► Flask
+
+Inside Flask every /v1 request gets ``g.api_version`` (negotiated) and ``g.context``
+(from auth_token's headers, or admin under noauth) before its view runs. Every error is a
+fault body (:mod:`faults`); an unexpected exception is logged with its traceback and
+answered with a 500 fault, never an HTML page.
+"""
+
+import logging
+
+from flask import Flask, g, request
+from werkzeug import exceptions as http_exceptions
+
+from masakari_ha import exception
+from masakari_ha.api import (
+    auth,
+    common,
+    extensions,
+    faults,
+    healthcheck,
+    hosts,
+    microversion,
+    middleware,
+    notifications,
+    policy,
+    segments,
+    versions,
+    vmoves,
+)
+
+LOG = logging.getLogger(__name__)
+
+BLUEPRINTS = (versions.bp, segments.bp, hosts.bp, notifications.bp, vmoves.bp, extensions.bp,
+              healthcheck.bp)
+
+
+def _is_v1(path: str) -> bool:
+    return path == "/v1" or path.startswith("/v1/")
+
+
+def create_app(conf, *, engine_client=None, auth_wrapper=None):
+    """Build the API's WSGI application from ``conf``.
+
+    :param conf: oslo.config ConfigOpts with masakari_ha's options registered.
+    :param engine_client: object with ``cast_process_notification(context, uuid)``;
+        default a :class:`masakari_ha.rpc.EngineClient` created on first use.
+    :param auth_wrapper: TESTS ONLY. In keystone mode, a ``wsgi_app -> wsgi_app``
+        function used instead of keystonemiddleware's auth_token (e.g. one that sets the
+        same ``X-Identity-Status``/``X-Roles`` headers auth_token would), so the policy
+        matrix runs without a Keystone. Ignored under noauth.
+    :returns: a WSGI callable.
+    """
+    flask_app = Flask("masakari_ha.api")
+    flask_app.config["MAX_CONTENT_LENGTH"] = conf.max_request_body_size
+    flask_app.json.sort_keys = False
+
+    def _engine_client_factory():
+        if engine_client is not None:
+            return engine_client
+        from masakari_ha import rpc
+
+        return rpc.EngineClient(conf)
+
+    flask_app.extensions[common.STATE_KEY] = common.AppState(
+        conf=conf,
+        enforcer=policy.get_enforcer(conf),
+        engine_client_factory=_engine_client_factory,
+    )
+    for blueprint in BLUEPRINTS:
+        flask_app.register_blueprint(blueprint)
+    flask_app.url_map.strict_slashes = False
+    _install_hooks(flask_app, conf)
+
+    if auth.is_noauth(conf):
+        LOG.warning("auth_strategy = %s: the API does NO authentication; every request is "
+                    "served as an administrator. Use this only on a loopback address or in "
+                    "tests; set auth_strategy = keystone anywhere else.", conf.auth_strategy)
+        protected = flask_app.wsgi_app
+    elif auth_wrapper is not None:
+        protected = auth_wrapper(flask_app.wsgi_app)
+    else:
+        protected = auth.wrap_keystone(flask_app.wsgi_app, conf)
+    application = middleware.RequestId(middleware.AuthDispatcher(flask_app.wsgi_app, protected))
+    application.flask_app = flask_app
+    return application
+
+
+def _install_hooks(app: Flask, conf) -> None:
+    @app.before_request
+    def _before():
+        g.request_id = request.environ.get(middleware.ENVIRON_REQUEST_ID)
+        g.api_version = None
+        if not _is_v1(request.path):
+            return None
+        g.api_version = microversion.negotiate(request.headers)
+        g.context = auth.context_from_environ(
+            request.environ, conf, g.request_id,
+            request.environ.get(middleware.ENVIRON_GLOBAL_REQUEST_ID),
+        )
+        return None
+
+    @app.after_request
+    def _after(response):
+        version = getattr(g, "api_version", None)
+        if version is not None and response.status_code < 400:
+            response.headers["OpenStack-API-Version"] = f"masakari {version}"
+            response.headers["Vary"] = "OpenStack-API-Version"
+        return response
+
+    @app.errorhandler(exception.MasakariHAError)
+    def _masakari_error(error: exception.MasakariHAError):
+        if error.code >= 500:
+            LOG.warning("%s %s failed: %s", request.method, request.path, error.message)
+        return faults.fault_response(error.code, error.message, getattr(g, "api_version", None))
+
+    @app.errorhandler(http_exceptions.HTTPException)
+    def _http_error(error: http_exceptions.HTTPException):
+        code = error.code or 500
+        if code == 404 and not _is_v1(request.path) and request.method in ("GET", "HEAD"):
+            return versions.choices(request.path)
+        messages = {
+            404: "The resource could not be found.",
+            405: f"Method {request.method} is not allowed for {request.path}.",
+            413: f"Request is too large: the body exceeds {conf.max_request_body_size} bytes "
+                 "(max_request_body_size).",
+        }
+        message = messages.get(code, error.description or error.name)
+        return faults.fault_response(code, message, getattr(g, "api_version", None))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        LOG.exception("Unexpected error serving %s %s (request %s)", request.method,
+                      request.path, getattr(g, "request_id", None))
+        message = faults.UNEXPECTED_MESSAGE.format(error=type(error).__name__)
+        return faults.fault_response(500, message, getattr(g, "api_version", None))

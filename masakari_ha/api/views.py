@@ -1,0 +1,91 @@
+"""Response objects with exactly upstream's fields (contract §1.5–1.8)."""
+
+import datetime
+import json
+
+
+def timestamp(value: datetime.datetime | None) -> str | None:
+    """Upstream's wire format: ``2017-04-21T08:59:53.000000`` (naive UTC, no zone)."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _common(row) -> dict:
+    return {
+        "id": row.id,
+        "created_at": timestamp(row.created_at),
+        "updated_at": timestamp(row.updated_at),
+        "deleted_at": timestamp(row.deleted_at),
+        "deleted": bool(row.deleted),
+    }
+
+
+def segment(row) -> dict:
+    body = _common(row)
+    body.update({
+        "uuid": row.uuid,
+        "name": row.name,
+        "description": row.description,
+        "recovery_method": row.recovery_method,
+        "service_type": row.service_type,
+        "enabled": bool(row.enabled),
+    })
+    return body
+
+
+def host(row) -> dict:
+    body = _common(row)
+    body.update({
+        "uuid": row.uuid,
+        "name": row.name,
+        "failover_segment_id": row.failover_segment_id,
+        "failover_segment": segment(row.failover_segment),
+        "type": row.type,
+        "reserved": bool(row.reserved),
+        "control_attributes": row.control_attributes,
+        "on_maintenance": bool(row.on_maintenance),
+    })
+    return body
+
+
+def _payload(text: str | None):
+    try:
+        return json.loads(text) if text else {}
+    except ValueError:
+        return {}
+
+
+def notification(row, workflow_details: list | None = None) -> dict:
+    body = _common(row)
+    body.update({
+        "notification_uuid": row.notification_uuid,
+        "generated_time": timestamp(row.generated_time),
+        "source_host_uuid": row.source_host_uuid,
+        "type": row.type,
+        "payload": _payload(row.payload),
+        "status": row.status,
+        "failover_segment_uuid": row.failover_segment_uuid,
+        "message": row.message,
+    })
+    if workflow_details is not None:
+        body["recovery_workflow_details"] = workflow_details
+    return body
+
+
+def vmove(row) -> dict:
+    body = _common(row)
+    body.update({
+        "uuid": row.uuid,
+        "notification_uuid": row.notification_uuid,
+        "instance_uuid": row.instance_uuid,
+        "instance_name": row.instance_name,
+        "source_host": row.source_host,
+        "dest_host": row.dest_host,
+        "start_time": timestamp(row.start_time),
+        "end_time": timestamp(row.end_time),
+        "type": row.type,
+        "status": row.status,
+        "message": row.message,
+    })
+    return body
