@@ -1,0 +1,1 @@
+"""Console entry points of the monitors (config, objects, run; no logic)."""

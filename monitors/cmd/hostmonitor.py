@@ -1,0 +1,57 @@
+"""masakari-ha-hostmonitor: report pacemaker peers (members and remote nodes) that fail."""
+
+import logging
+import sys
+
+from monitors.conf import base as base_conf
+from monitors.host import decision, state
+from monitors.host.monitor import HostMonitor
+from monitors.host.pacemaker import Pacemaker, PacemakerError
+from monitors import runtime
+
+LOG = logging.getLogger(__name__)
+NAME = "hostmonitor"
+
+
+def main(argv: list[str] | None = None) -> int:
+    conf = runtime.load_config(sys.argv[1:] if argv is None else argv, "masakari-ha-hostmonitor")
+    pacemaker = Pacemaker.from_conf(conf)
+    me = conf.hostname
+    if not me:
+        try:
+            me = pacemaker.node_name()
+        except PacemakerError as exc:
+            sys.stderr.write(f"masakari-ha-hostmonitor: cannot tell this node's pacemaker name "
+                             f"(set [DEFAULT] hostname): {exc}\n")
+            return 2
+    settings = decision.Settings(
+        monitoring_samples=conf.host.monitoring_samples,
+        restrict_to_remotes=conf.host.restrict_to_remotes,
+        trust_clean_offline_without_fencing=conf.host.trust_clean_offline_without_fencing,
+        fencing_wait_timeout=conf.host.fencing_wait_timeout,
+    )
+    if conf.once:
+        # Dry run of one sample from the saved state: what would be sent now.
+        mon = HostMonitor(pacemaker, me, runtime.PrintSink(), settings, None)
+        mon.records = state.load(base_conf.monitor_dir(conf, NAME, "nodes.json"))
+        mon.cycle()
+        return 0
+    stop = runtime.install_stop_handler()
+    if conf.dry_run:
+        mon = HostMonitor(pacemaker, me, runtime.PrintSink(), settings, None)
+    else:
+        notifier = runtime.build_notifier(conf, NAME, conf.host.api_retry_max,
+                                          conf.host.api_retry_interval)
+        notifier.start()
+        health = runtime.Health(conf, NAME, notifier)
+        mon = HostMonitor(pacemaker, me, notifier, settings,
+                          base_conf.monitor_dir(conf, NAME, "nodes.json"), health)
+    mon.run(conf.host.monitoring_interval, stop)
+    if not conf.dry_run:
+        notifier.stop()
+    LOG.info("host monitor stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The host monitor loop: sample pacemaker, decide (pure), queue notifications, persist."""
+
+import logging
+import threading
+import time
+from typing import Callable
+
+from monitors.host import decision, state
+from monitors.host.pacemaker import Pacemaker, PacemakerError
+from monitors.runtime import Health, Sink
+
+LOG = logging.getLogger(__name__)
+
+
+class HostMonitor:
+    def __init__(self, pacemaker: Pacemaker, me: str, sink: Sink, settings: decision.Settings,
+                 state_file: str | None, health: Health | None = None,
+                 clock: Callable[[], float] = time.time):
+        self.pacemaker = pacemaker
+        self.me = me
+        self.sink = sink
+        self.settings = settings
+        self.state_file = state_file
+        self.health = health
+        self.clock = clock
+        self.records = state.load(state_file) if state_file else {}
+        if self.records:
+            LOG.info("loaded last reported state of %d node(s) from %s", len(self.records),
+                     state_file)
+
+    def cycle(self) -> list[decision.Decision]:
+        """One sample → decisions; notifications are handed to the sink before state is saved,
+        so a crash in between re-sends rather than loses (the API absorbs duplicates)."""
+        try:
+            status = self.pacemaker.status()
+        except PacemakerError as exc:
+            LOG.warning("skipping this sample: %s", exc)
+            self._health("degraded", reason=str(exc))
+            return []
+        extra = {}
+        for node in decision.needs_fence_history(status, self.me, self.records, self.settings):
+            extra[node] = self.pacemaker.fence_history(node)
+        now = self.clock()
+        decisions = decision.evaluate(status, self.me, self.records, now, self.settings, extra)
+        for d in decisions:
+            if d.notification is not None:
+                LOG.info("host %s: %s -> sending %s", d.node, d.reason,
+                         d.notification["notification"]["payload"])
+                self.sink.submit(d.notification)
+            else:
+                LOG.info("host %s: %s", d.node, d.reason)
+        if self.state_file:
+            state.save(self.state_file, self.records)
+        blocked = decision.precheck(status, self.me)
+        self._health("blocked" if blocked else "ok", reason=blocked,
+                     nodes={n: r.reported for n, r in self.records.items()})
+        return decisions
+
+    def _health(self, status: str, **detail) -> None:
+        if self.health is not None:
+            self.health.write(status, me=self.me, **detail)
+
+    def run(self, interval: float, stop: threading.Event) -> None:
+        LOG.info("host monitor for %s started (interval %ss, samples %d, remotes only %s)",
+                 self.me, interval, self.settings.monitoring_samples,
+                 self.settings.restrict_to_remotes)
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                self.cycle()
+            except Exception:  # one bad sample must not end monitoring
+                LOG.exception("host monitor cycle failed; continuing")
+            stop.wait(max(0.0, interval - (time.monotonic() - started)))

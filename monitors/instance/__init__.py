@@ -1,0 +1,2 @@
+"""The libvirt instance monitor: domain events → VM notifications, with resync after a lost
+connection to libvirtd."""

@@ -1,0 +1,1 @@
+"""The process monitor: keeps listed processes running, reports those it cannot restart."""

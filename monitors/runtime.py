@@ -1,0 +1,148 @@
+"""What every monitor program shares: config + logging set-up, the notification sink
+(spool + sender, or a printer for ``--once``/``--dry-run``), the health file and SIGTERM.
+"""
+
+import datetime
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any, Protocol
+
+from oslo_config import cfg
+from oslo_log import log as oslo_log
+
+from monitors import conf as monitors_conf
+from monitors.conf import base as base_conf
+from monitors.notifier import envelope
+from monitors.notifier.client import ApiClient
+from monitors.notifier.sender import Notifier
+from monitors.notifier.spool import Spool
+
+LOG = logging.getLogger(__name__)
+
+cli_opts = [
+    cfg.BoolOpt("once", default=False,
+                help="Run one detection cycle, print the notifications it would send to "
+                "stdout (one JSON document per line) and exit. Sends nothing, writes no "
+                "state."),
+    cfg.BoolOpt("dry-run", default=False,
+                help="Run normally but print notifications to stdout instead of sending "
+                "them; reported states are kept in memory only."),
+]
+
+
+class Sink(Protocol):
+    def submit(self, body: dict[str, Any]) -> bool: ...
+
+
+class PrintSink:
+    """Prints what would be sent (``--once`` / ``--dry-run``)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self.sent: list[dict[str, Any]] = []
+
+    def submit(self, body: dict[str, Any]) -> bool:
+        self.sent.append(body)
+        self.stream.write(json.dumps(body, sort_keys=True) + "\n")
+        self.stream.flush()
+        return True
+
+
+def load_config(argv: list[str] | None, prog: str, extra_cli: list | None = None) -> cfg.ConfigOpts:
+    """Parse the command line and config files into a fresh ConfigOpts with logging set up.
+
+    Bad options exit with a clear message (oslo.config's own), never a traceback.
+    """
+    conf = monitors_conf.new_conf()
+    conf.register_cli_opts(cli_opts)
+    conf.register_cli_opts(base_conf.base_opts)
+    for opt in extra_cli or []:
+        conf.register_cli_opt(opt)
+    oslo_log.register_options(conf)
+    try:
+        conf(argv, project="masakari-ha-monitors", prog=prog,
+             default_config_files=_default_config_files())
+    except cfg.Error as exc:
+        sys.stderr.write(f"{prog}: configuration error: {exc}\n")
+        raise SystemExit(2)
+    oslo_log.setup(conf, prog)
+    return conf
+
+
+def _default_config_files() -> list[str]:
+    path = "/etc/masakari-ha-monitors/monitors.conf"
+    return [path] if os.path.exists(path) else []
+
+
+def build_notifier(conf: cfg.ConfigOpts, monitor: str, retry_max: int,
+                   retry_interval: int) -> Notifier:
+    """The real sink: spool below state_path/<monitor>/spool plus the API client."""
+    spool = Spool(base_conf.monitor_dir(conf, monitor, "spool"),
+                  max_entries=conf.spool.max_entries, max_bytes=conf.spool.max_bytes)
+    client = ApiClient(conf)
+    LOG.info("%s: notifications go to %s; %d spooled from before", monitor, client.endpoint,
+             len(spool))
+    return Notifier(spool, client.post, initial_delay=conf.spool.retry_initial_delay,
+                    max_delay=float(retry_interval), alarm_after=retry_max)
+
+
+class Health:
+    """A small JSON file (state_path/<monitor>/health.json) rewritten atomically each cycle.
+
+    Operators and tests read it to see that the monitor is alive (``updated_at``), what it
+    last decided and how delivery is doing.
+    """
+
+    def __init__(self, conf: cfg.ConfigOpts, monitor: str, notifier: Notifier | None):
+        self.path = base_conf.monitor_dir(conf, monitor, "health.json")
+        self.monitor = monitor
+        self.notifier = notifier
+
+    def write(self, status: str, **detail: Any) -> None:
+        doc: dict[str, Any] = {
+            "monitor": self.monitor,
+            "pid": os.getpid(),
+            "status": status,
+            "updated_at": envelope.format_time(envelope.utcnow()),
+            "detail": detail,
+        }
+        if self.notifier is not None:
+            doc["delivery"] = {
+                "spooled": len(self.notifier.spool),
+                "delivered": self.notifier.delivered,
+                "refused_by_api": self.notifier.refused,
+                "refused_spool_full": self.notifier.spool.refused,
+                "consecutive_failures": self.notifier.failures,
+                "last_error": self.notifier.last_error,
+            }
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(doc, f, sort_keys=True, default=str)
+        os.replace(tmp, self.path)
+
+
+def resolve_hostname(conf: cfg.ConfigOpts) -> str:
+    """``[DEFAULT] hostname`` or, unset, this machine's host name."""
+    import socket
+    return conf.hostname or socket.gethostname()
+
+
+def install_stop_handler() -> threading.Event:
+    """An Event set by SIGTERM/SIGINT, so main loops can finish their cycle and exit."""
+    stop = threading.Event()
+
+    def _handler(signum, _frame):
+        LOG.info("received signal %d, shutting down", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+    return stop
+
+
+def utc_timestamp(when: datetime.datetime) -> float:
+    return when.timestamp()

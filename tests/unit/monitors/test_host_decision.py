@@ -1,0 +1,187 @@
+"""Host monitor decisions on sequences of real crm_mon samples (pure, no I/O)."""
+
+import datetime
+
+from monitors.host import crmmon, decision
+from monitors.host.decision import NodeRecord, Settings
+
+HEALTHY = "crm_mon_healthy.xml"
+PENDING = "crm_mon_remote1_offline_unclean_fencing_pending.xml"
+FENCED = "crm_mon_remote1_killed_fenced_offline.xml"
+FENCED_LATER = "crm_mon_remote1_fenced_offline_clean.xml"
+
+# Epoch seconds around the samples' own timestamps (fence success at 04:00:31Z).
+T_BEFORE_KILL = datetime.datetime(2026, 11, 21, 4, 0, 10, tzinfo=datetime.timezone.utc).timestamp()
+
+
+def st(xml, name, **edits):
+    text = xml(name)
+    for old, new in edits.items():
+        text = text.replace(old, new)
+    return crmmon.parse_crm_mon(text)
+
+
+def phantom(xml):
+    text = xml(FENCED_LATER)
+    text = text.replace('<node name="remote1" id="remote1" online="false"',
+                        '<node name="remote1" id="remote1" online="true"')
+    start = text.index('<resource id="remote1"')
+    end = text.index(">", start)
+    text = text[:start] + text[start:end].replace('role="Stopped"', 'role="Starting"') + text[end:]
+    return crmmon.parse_crm_mon(text)
+
+
+def sent(decisions):
+    return [d.notification["notification"] for d in decisions if d.notification]
+
+
+def run(seq, me="remote2", settings=Settings(), records=None, start=T_BEFORE_KILL, step=5):
+    records = {} if records is None else records
+    out = []
+    for i, status in enumerate(seq):
+        out.append(decision.evaluate(status, me, records, start + i * step, settings))
+    return records, out
+
+
+def test_first_sight_online_is_a_baseline_only(xml):
+    records, out = run([st(xml, HEALTHY)])
+    assert sent(out[0]) == []
+    assert {n: r.reported for n, r in records.items()} == \
+        {"ctl1": "online", "remote1": "online", "remote3": "online"}   # never itself
+
+
+def test_kill_pending_then_fenced_gives_one_stopped_normal(xml):
+    records, out = run([st(xml, HEALTHY), st(xml, PENDING), st(xml, FENCED_LATER),
+                        st(xml, FENCED_LATER)])
+    assert sent(out[1]) == []            # fencing pending: wait
+    [n] = sent(out[2])
+    assert n["hostname"] == "remote1" and n["type"] == "COMPUTE_HOST"
+    assert n["payload"] == {"event": "STOPPED", "cluster_status": "OFFLINE", "host_status": "NORMAL"}
+    # generated_time is when the outage was first observed (the PENDING sample), not now
+    assert n["generated_time"] == datetime.datetime.fromtimestamp(
+        T_BEFORE_KILL + 5, datetime.timezone.utc).replace(tzinfo=None).isoformat(
+        timespec="microseconds")
+    assert sent(out[3]) == []
+
+
+def test_old_fence_success_before_last_online_does_not_count(xml):
+    # PENDING carries a success from 03:58:47 of an earlier outage: not this one.
+    settings = Settings(fencing_wait_timeout=0)
+    records, out = run([st(xml, HEALTHY), st(xml, PENDING)], settings=settings)
+    [n] = sent(out[1])
+    assert n["payload"]["host_status"] == "UNKNOWN"
+
+
+def test_unknown_is_upgraded_to_normal_when_fencing_succeeds_later(xml):
+    settings = Settings(fencing_wait_timeout=10)
+    records, out = run([st(xml, HEALTHY), st(xml, PENDING), st(xml, PENDING),
+                        st(xml, PENDING), st(xml, FENCED_LATER), st(xml, FENCED_LATER)],
+                       settings=settings)
+    flat = [(i, n["payload"]["host_status"]) for i, o in enumerate(out) for n in sent(o)]
+    assert flat == [(3, "UNKNOWN"), (4, "NORMAL")]
+
+
+def test_phantom_online_during_reconnect_is_not_a_recovery(xml):
+    records, out = run([st(xml, HEALTHY), st(xml, FENCED_LATER), phantom(xml),
+                        st(xml, FENCED_LATER), phantom(xml), st(xml, HEALTHY)])
+    events = [(i, n["payload"]["event"]) for i, o in enumerate(out) for n in sent(o)]
+    assert events == [(1, "STOPPED"), (5, "STARTED")]
+    assert sent(out[5])[0]["payload"] == {"event": "STARTED", "cluster_status": "ONLINE",
+                                          "host_status": "NORMAL"}
+
+
+def test_debounce_needs_consecutive_identical_samples(xml):
+    settings = Settings(monitoring_samples=3)
+    seq = [st(xml, HEALTHY)] * 3 + [st(xml, FENCED_LATER), st(xml, HEALTHY)] + \
+        [st(xml, FENCED_LATER)] * 3
+    records, out = run(seq, settings=settings)
+    events = [(i, n["hostname"]) for i, o in enumerate(out) for n in sent(o)]
+    assert events == [(7, "remote1")]
+
+
+def test_no_quorum_reports_nobody_and_learns_nothing(xml):
+    records, out = run([st(xml, HEALTHY)])
+    noq = st(xml, FENCED_LATER, **{'with_quorum="true"': 'with_quorum="false"'})
+    before = {n: r.to_dict() for n, r in records.items()}
+    _, out = run([noq, noq], records=records)
+    assert all(sent(o) == [] for o in out)
+    assert "quorum" in out[0][0].reason
+    assert {n: r.to_dict() for n, r in records.items()} == before
+
+
+def test_own_node_offline_or_missing_reports_nobody(xml):
+    _, out = run([st(xml, FENCED_LATER)], me="remote1")
+    assert sent(out[0]) == [] and "not online" in out[0][0].reason
+    _, out = run([st(xml, FENCED_LATER)], me="compute9")
+    assert sent(out[0]) == [] and "not in the cluster" in out[0][0].reason
+
+
+def test_never_reports_itself(xml):
+    records, out = run([st(xml, HEALTHY), st(xml, FENCED_LATER)], me="remote1",
+                       settings=Settings())
+    assert "remote1" not in records
+
+
+def test_hosts_already_offline_at_first_start_are_reported(xml):
+    records, out = run([st(xml, FENCED_LATER)], me="ctl1")
+    [n] = sent(out[0])
+    assert n["hostname"] == "remote1" and n["payload"]["host_status"] == "NORMAL"
+
+
+def test_first_start_offline_with_pending_fence_is_not_normal(xml):
+    records, out = run([st(xml, PENDING)], me="ctl1", settings=Settings(fencing_wait_timeout=0))
+    [n] = sent(out[0])
+    assert n["payload"]["host_status"] == "UNKNOWN"
+
+
+def test_state_survives_restart_through_records(xml):
+    records, _ = run([st(xml, HEALTHY)])
+    saved = {n: NodeRecord.from_dict(r.to_dict()) for n, r in records.items()}
+    _, out = run([st(xml, FENCED_LATER)], records=saved, start=T_BEFORE_KILL + 60)
+    [n] = sent(out[0])
+    assert n["hostname"] == "remote1" and n["payload"]["host_status"] == "NORMAL"
+
+
+def test_trust_clean_offline_without_fencing(xml):
+    no_history = st(xml, FENCED_LATER)
+    no_history = crmmon.ClusterStatus(no_history.dc_present, no_history.with_quorum,
+                                      no_history.nodes, ())
+    _, out = run([st(xml, HEALTHY), no_history])
+    assert sent(out[1])[0]["payload"]["host_status"] == "UNKNOWN"
+    _, out = run([st(xml, HEALTHY), no_history],
+                 settings=Settings(trust_clean_offline_without_fencing=True))
+    assert sent(out[1])[0]["payload"]["host_status"] == "NORMAL"
+
+
+def test_trust_clean_never_trusts_unclean(xml):
+    _, out = run([st(xml, HEALTHY), st(xml, PENDING)],
+                 settings=Settings(trust_clean_offline_without_fencing=True, fencing_wait_timeout=0))
+    assert sent(out[1])[0]["payload"]["host_status"] == "UNKNOWN"
+
+
+def test_restrict_to_remotes_ignores_members(xml):
+    records, _ = run([st(xml, HEALTHY)], settings=Settings(restrict_to_remotes=True))
+    assert "ctl1" not in records
+
+
+def test_extra_fence_history_from_stonith_admin_confirms(xml):
+    no_history = st(xml, FENCED_LATER)
+    no_history = crmmon.ClusterStatus(no_history.dc_present, no_history.with_quorum,
+                                      no_history.nodes, ())
+    records, _ = run([st(xml, HEALTHY)])
+    assert decision.needs_fence_history(no_history, "remote2", records, Settings()) == ["remote1"]
+    extra = {"remote1": crmmon.parse_fence_history(xml("stonith_admin_history_remote1.xml"))}
+    # stonith_admin says 04:30:22Z; last online sample must be before that
+    records["remote1"].last_seen_online = extra["remote1"][0].completed.timestamp() - 30
+    out = decision.evaluate(no_history, "remote2", records,
+                            extra["remote1"][0].completed.timestamp() + 5, Settings(), extra)
+    assert sent(out)[0]["payload"]["host_status"] == "NORMAL"
+
+
+def test_fence_time_second_resolution():
+    ev = crmmon.FenceEvent("n", "reboot", "success",
+                           datetime.datetime(2026, 1, 1, 0, 0, 5, tzinfo=datetime.timezone.utc))
+    t = ev.completed.timestamp()
+    assert decision.fenced_after([ev], "n", t + 0.9)
+    assert not decision.fenced_after([ev], "n", t + 1.0)
+    assert not decision.fenced_after([ev], "other", t - 10)
