@@ -1,0 +1,92 @@
+"""``masakari-ha-all``: the embedded single-machine default, API and engine in one process.
+
+Defaults (each one yields to a value set in a config file or on the command line):
+SQLite under ``state_path``, ``auth_strategy = noauth``, listening on 127.0.0.1:15868,
+``transport_url = fake://`` (an in-process message bus between API and engine) and
+``[nova] validate_host_names = false`` (no Nova assumed). The schema is migrated on every
+start (a no-op when current), so the first start creates the database.
+
+One gunicorn worker serves the API; :func:`start_engine_in_process` runs the engine in
+that same worker process, so the API's casts reach it over the shared fake:// transport.
+"""
+
+import importlib
+import logging
+import sys
+
+from masakari_ha import rpc
+from masakari_ha.api import create_app
+from masakari_ha.cmd import api as api_cmd
+from masakari_ha.cmd import config
+from masakari_ha.db import migration
+
+LOG = logging.getLogger(__name__)
+
+EMBEDDED_DEFAULTS = {
+    (None, "auth_strategy"): "noauth",
+    (None, "masakari_api_listen"): "127.0.0.1",
+    (None, "transport_url"): "fake://",
+    ("nova", "validate_host_names"): False,
+}
+
+ENGINE_MODULE = "masakari_ha.engine.service"
+
+
+def start_engine_in_process(conf):
+    """Start the engine inside this process on the shared in-process transport.
+
+    Contract with :mod:`masakari_ha.engine.service` (the engine's module), first match wins:
+
+    * ``start_in_process(conf, transport)`` returning a handle (with ``stop()``), or
+    * a class ``EngineService(conf, transport=...)`` whose ``start()`` starts its threads.
+
+    ``transport`` is :func:`masakari_ha.rpc.get_transport` for ``conf`` — the same object
+    the API's :class:`~masakari_ha.rpc.EngineClient` casts on. Returns the handle, or None
+    (with a WARNING) while the engine module does not exist yet; notifications then stay
+    ``new`` until an engine runs.
+    """
+    try:
+        service = importlib.import_module(ENGINE_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name not in (ENGINE_MODULE, "masakari_ha.engine"):
+            raise
+        LOG.warning("No engine in this installation (%s missing): serving the API only; "
+                    "notifications stay 'new' until an engine runs.", ENGINE_MODULE)
+        return None
+    transport = rpc.get_transport(conf)
+    if hasattr(service, "start_in_process"):
+        handle = service.start_in_process(conf, transport)
+    elif hasattr(service, "EngineService"):
+        handle = service.EngineService(conf, transport=transport)
+        handle.start()
+    else:
+        raise RuntimeError(f"{ENGINE_MODULE} has neither start_in_process() nor EngineService")
+    LOG.info("Engine started in-process on the %s transport", conf.transport_url)
+    return handle
+
+
+def _post_worker_init(worker):
+    worker.masakari_engine = start_engine_in_process(worker.masakari_conf)
+
+
+def main(argv=None) -> int:
+    conf = config.parse_args(sys.argv[1:] if argv is None else argv, prog="masakari-ha-all",
+                             defaults=EMBEDDED_DEFAULTS)
+    migration.upgrade("head")
+    LOG.info("Database at revision %s", migration.current_revision())
+    application = create_app(conf)
+
+    def post_worker_init(worker):
+        worker.masakari_conf = conf
+        _post_worker_init(worker)
+
+    options = api_cmd.gunicorn_options(conf, workers=1, post_worker_init=post_worker_init,
+                                       proc_name="masakari-ha-all")
+    LOG.info("masakari-ha-all serving on %s",
+             api_cmd.bind_address(conf.masakari_api_listen, conf.masakari_api_listen_port))
+    api_cmd.APIServer(application, options).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
