@@ -27,6 +27,7 @@ VMOVE_TRANSITIONS = frozenset(
         ("ongoing", "succeeded"),
         ("ongoing", "failed"),
         ("ongoing", "ongoing"),
+        ("ongoing", "ignored"),
         ("failed", "pending"),
     }
 )

@@ -67,7 +67,11 @@ def stage_flow(name: str, stages: dict[str, list]) -> linear_flow.Flow:
 
 
 def run_flow(notification_uuid: str, flow_name: str, flow, store: dict) -> None:
-    """Run (or resume) ``flow`` for a notification; raise the task's exception on failure."""
+    """Run (or resume) ``flow`` for a notification; raise the task's exception on failure.
+
+    ``store`` seeds a new flow detail only: a resumed one keeps the inputs it started
+    with (e.g. the reserved host list before a reserved host was taken into service).
+    """
     backend = persistence_backend()
     with contextlib.closing(backend.get_connection()) as conn:
         book = _logbook(conn, notification_uuid)
@@ -76,10 +80,12 @@ def run_flow(notification_uuid: str, flow_name: str, flow, store: dict) -> None:
             flow_detail = tf_models.FlowDetail(flow_name, uuid=str(uuidlib.uuid4()))
             book.add(flow_detail)
             conn.save_logbook(book)
+            seed = store
         else:
             LOG.info("Resuming flow %s of notification %s from its last completed task.",
                      flow_name, notification_uuid)
-    engine = taskflow.engines.load(flow, store=store, flow_detail=flow_detail, book=book,
+            seed = None
+    engine = taskflow.engines.load(flow, store=seed, flow_detail=flow_detail, book=book,
                                    backend=backend, engine="serial")
     with ProgressListener(engine, notification_uuid):
         engine.run()
@@ -103,12 +109,12 @@ def _resumable_flow_detail(book: tf_models.LogBook, flow_name: str):
     return None
 
 
-def flow_succeeded(notification_uuid: str, flow_name: str) -> bool:
-    """True when a flow detail of that name already ran to success (phase of a priority method)."""
+def has_unfinished(notification_uuid: str, flow_name: str) -> bool:
+    """True when a flow detail of that name was started and did not end (engine died)."""
     backend = persistence_backend()
     with contextlib.closing(backend.get_connection()) as conn:
         try:
             book = conn.get_logbook(notification_uuid)
         except Exception:
             return False
-        return any(fd.name == flow_name and fd.state == tf_states.SUCCESS for fd in book)
+        return _resumable_flow_detail(book, flow_name) is not None

@@ -1,0 +1,35 @@
+"""``masakari-ha-engine``: one recovery engine process (RPC server, sweeps, flows)."""
+
+import logging
+import signal
+import sys
+
+from masakari_ha.cmd import config
+from masakari_ha.engine.service import EngineService
+
+LOG = logging.getLogger(__name__)
+
+
+def main(argv=None) -> int:
+    conf = config.parse_args(sys.argv[1:] if argv is None else argv, prog="masakari-ha-engine")
+    service = EngineService(conf)
+    try:
+        service.start()
+    except Exception as error:
+        LOG.error("masakari-ha-engine could not start: %s", error)
+        print(f"masakari-ha-engine: {error}", file=sys.stderr)
+        return 1
+
+    def _stop(signum, _frame):
+        LOG.info("Signal %s received: stopping", signum)
+        service.request_stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    service.wait()
+    service.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Evacuating one guest of a failed host, idempotently, with upstream's per-vm_state rules.
+
+Each step looks at Nova before acting, so running it again (engine crash, retry) never
+evacuates a guest twice: a guest no longer on the failed host, or with an evacuation
+migration record from it, is only confirmed; evacuation is confirmed by Nova's migration
+record *and* the guest's host (not upstream's hypervisor_hostname heuristic).
+"""
+
+import datetime
+import logging
+
+from masakari_ha.compute import ComputeServiceStillInUse, NovaNotFound
+from masakari_ha.compute.models import Server
+from masakari_ha.conf import CONF
+from masakari_ha.db import recovery_records
+from masakari_ha.engine import planning
+from masakari_ha.engine.control import RecoveryInterrupted, RunControl, WaitTimeout
+
+LOG = logging.getLogger(__name__)
+
+LOCK_REASON = "masakari_ha evacuation"
+
+
+def snapshot(server: Server) -> dict:
+    """The fields of a guest before recovery touched it, as JSON (persisted in the flow)."""
+    return {"id": server.id, "name": server.name, "vm_state": server.vm_state,
+            "task_state": server.task_state, "power_state": server.power_state,
+            "host": server.host, "locked": server.locked}
+
+
+def from_snapshot(data: dict) -> Server:
+    return Server(id=data["id"], name=data.get("name") or "", vm_state=data.get("vm_state"),
+                  task_state=data.get("task_state"), power_state=data.get("power_state"),
+                  host=data.get("host"), hypervisor_hostname=None, locked=bool(data.get("locked")))
+
+
+class EvacuationFailed(Exception):
+    """One guest could not be evacuated; the message goes into its vmove."""
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class GuestEvacuation:
+    """Evacuate-and-confirm for one guest; ``run()`` returns the destination host.
+
+    :param original: the guest as it was before recovery (drives upstream's per-vm_state
+        rules via :func:`planning.evacuation_steps`).
+    :param since: evacuation records older than this belong to an earlier incident.
+    """
+
+    def __init__(self, nova, control: RunControl, failed_host: str, original: Server,
+                 target: str | None = None, since: datetime.datetime | None = None):
+        self.nova = nova
+        self.control = control
+        self.failed_host = failed_host
+        self.original = original
+        self.target = target
+        self.since = since
+        self.uuid = original.id
+
+    def run(self) -> str:
+        self.control.check()
+        steps = planning.evacuation_steps(self.original,
+                                          evacuate_leaves_stopped=self.nova.evacuate_leaves_stopped)
+        server = self.nova.get_server(self.uuid)
+        record = planning.find_evacuation(self._migrations(), self.uuid, self.failed_host, since=self.since)
+        started = (record is not None and record.status not in planning.MIGRATION_FAILED) or \
+            server.host not in (None, self.failed_host)
+        if started:
+            LOG.info("Notification %s, host %s, instance %s: evacuation already requested earlier "
+                     "(%s); confirming only", self.control.notification_uuid, self.failed_host,
+                     self.uuid, record.status if record else f"now on {server.host}")
+        else:
+            LOG.info("Notification %s, host %s, instance %s: evacuating (%s)",
+                     self.control.notification_uuid, self.failed_host, self.uuid, steps.reason)
+            if steps.lock and not server.locked:
+                self.nova.lock(self.uuid, reason=LOCK_REASON)
+            if steps.reset_to_error_before and (server.vm_state != "error" or server.task_state):
+                self.nova.reset_state(self.uuid, "error")
+            self._evacuate()
+        server = self._confirm(steps.vm_state_at_evacuate)
+        if steps.start_after and server.vm_state != "active":
+            self.nova.start(self.uuid)
+            self._wait_state("active", CONF.wait_period_after_power_on)
+        if steps.stop_after and server.vm_state != "stopped":
+            self.nova.stop(self.uuid)
+            self._wait_state("stopped", CONF.wait_period_after_power_off)
+        if steps.reset_to_error_after:
+            self.nova.reset_state(self.uuid, "error")
+        if steps.lock:
+            self.nova.unlock(self.uuid)
+        return server.host
+
+    def _migrations(self):
+        return self.nova.list_evacuations(instance_uuid=self.uuid, source_compute=self.failed_host)
+
+    def _evacuate(self) -> None:
+        recovery_records.update_vmove(self.control.notification_uuid, self.uuid, "ongoing",
+                                      start_time=_now())
+        LOG.info("Notification %s: Call evacuate command for instance %s on host %s",
+                 self.control.notification_uuid, self.uuid, self.target or "<scheduler>")
+
+        def attempt():
+            try:
+                self.nova.evacuate(self.uuid, host=self.target)
+                return True
+            except ComputeServiceStillInUse:
+                # Nova has not seen the force-down yet: force again and retry within the bound.
+                self.nova.force_down(self.failed_host, True)
+                return False
+
+        self.control.wait_for(attempt, CONF.wait_period_after_service_update, CONF.verify_interval,
+                              f"Nova to accept the evacuation of instance {self.uuid} (source "
+                              f"compute {self.failed_host} still up)")
+
+    def _confirm(self, vm_state_before: str) -> Server:
+        def probe():
+            server = self.nova.get_server(self.uuid)
+            verdict = planning.is_evacuation_confirmed(server, self._migrations(), self.failed_host,
+                                                       vm_state_before=vm_state_before, since=self.since)
+            if verdict.failed:
+                raise EvacuationFailed(verdict.reason)
+            return server if verdict.confirmed else None
+
+        try:
+            return self.control.wait_for(probe, CONF.wait_period_after_evacuation, CONF.verify_interval,
+                                         f"evacuation of instance {self.uuid} from {self.failed_host}")
+        except WaitTimeout as error:
+            raise EvacuationFailed(f"Failed reason: timeout. {error}") from error
+
+    def _wait_state(self, vm_state: str, timeout: float) -> None:
+        try:
+            self.control.wait_for(lambda: self.nova.get_server(self.uuid).vm_state == vm_state,
+                                  timeout, CONF.verify_interval, f"instance {self.uuid} to be {vm_state}")
+        except WaitTimeout as error:
+            raise EvacuationFailed(str(error)) from error
+
+
+def evacuate_and_record(nova, control: RunControl, failed_host: str, original: Server,
+                        target: str | None = None, since: datetime.datetime | None = None) -> bool:
+    """Run one guest's evacuation and write its vmove outcome; True when it succeeded."""
+    notification_uuid = control.notification_uuid
+    try:
+        dest = GuestEvacuation(nova, control, failed_host, original, target, since).run()
+    except NovaNotFound:
+        recovery_records.update_vmove(notification_uuid, original.id, "ignored", end_time=_now(),
+                                      message="Instance no longer exists in Nova.")
+        return True
+    except RecoveryInterrupted:
+        raise
+    except Exception as error:  # any failure of this guest is recorded; the others go on
+        LOG.warning("Notification %s, host %s, instance %s: evacuation failed: %s",
+                    notification_uuid, failed_host, original.id, error)
+        recovery_records.update_vmove(notification_uuid, original.id, "failed", end_time=_now(),
+                                      message=str(error)[:2000])
+        return False
+    recovery_records.update_vmove(notification_uuid, original.id, "succeeded", dest_host=dest,
+                                  end_time=_now(), message=None)
+    LOG.info("Notification %s, host %s, instance %s: evacuated to %s", notification_uuid,
+             failed_host, original.id, dest)
+    return True

@@ -1,0 +1,1 @@
+"""One module per recovery flow: what runs for a claimed notification of each type."""

@@ -1,0 +1,50 @@
+"""The base of every recovery task: upstream's constructor contract and progress reporting."""
+
+import logging
+
+from taskflow import task
+
+from masakari_ha.db import recovery_records
+from masakari_ha.engine.control import RunControl
+
+LOG = logging.getLogger(__name__)
+
+
+class MasakariTask(task.Task):
+    """A task constructed as upstream's: ``(context, novaclient, **kwargs)``.
+
+    ``kwargs`` carries ``control`` (the notification's :class:`RunControl`) and, for host
+    flows, ``update_host_method``. The atom name is the class name, which is what
+    ``recovery_workflow_details`` shows.
+    """
+
+    default_provides = None
+
+    def __init__(self, context, novaclient, **kwargs):
+        super().__init__(name=kwargs.pop("name", self.__class__.__name__))
+        self.context = context
+        self.novaclient = novaclient
+        self.control: RunControl = kwargs.get("control") or RunControl("")
+        self.update_host_method = kwargs.get("update_host_method")
+
+    @property
+    def notification_uuid(self) -> str:
+        return self.control.notification_uuid
+
+    def update_details(self, message: str, progress: float = 0.0) -> None:
+        """Append ``message`` to this task's progress (upstream's format) and log it."""
+        LOG.info("Notification %s, %s: %s", self.notification_uuid, self.name, message)
+        if self.notification_uuid:
+            recovery_records.record_progress(self.notification_uuid, self.name, message=message,
+                                             progress=progress)
+        self.update_progress(progress)
+
+    def revert(self, *args, **kwargs):
+        """Nothing to undo: every step left Nova in a state a retry continues from."""
+
+
+class Noop(MasakariTask):
+    """Upstream's ``no_op``: logs and returns, a placeholder in custom task lists."""
+
+    def execute(self, **kwargs):
+        self.update_details("Custom task executed successfully.", 1.0)

@@ -1,0 +1,183 @@
+"""Host failure tasks: take the failed compute out of Nova's view, choose guests, evacuate."""
+
+import concurrent.futures
+import logging
+
+from masakari_ha.conf import CONF
+from masakari_ha.db import recovery_records
+from masakari_ha.engine import errors, evacuation, limits, planning
+from masakari_ha.engine.control import RecoveryInterrupted, WaitTimeout
+from masakari_ha.engine.tasks.base import MasakariTask
+
+LOG = logging.getLogger(__name__)
+
+
+class DisableComputeServiceTask(MasakariTask):
+    """Disable nova-compute on the failed host and force it down, then confirm both.
+
+    Upstream only disabled and then slept 180 s hoping Nova noticed the host down; forcing
+    it down (microversion >= 2.11) lets evacuation start at once.
+    """
+
+    def execute(self, host_name):
+        self.update_details(f"Disabling compute service on host: '{host_name}'", 0.0)
+        nova = self.novaclient
+        nova.disable_service(host_name, CONF.host_failure.service_disable_reason)
+        force = nova.capabilities.force_down
+        if force:
+            nova.force_down(host_name, True)
+
+        def confirmed():
+            service = nova.get_compute_service(host_name)
+            return service.disabled and (service.forced_down or not force)
+
+        try:
+            self.control.wait_for(confirmed, CONF.wait_period_after_service_update, CONF.verify_interval,
+                                  f"compute service of host {host_name} to be disabled and forced down")
+        except WaitTimeout as error:
+            raise errors.RecoveryFailure(str(error)) from error
+        self.update_details(f"Disabled compute service on host: '{host_name}'"
+                            + (" and forced it down" if force else ""), 1.0)
+
+
+class PrepareHAEnabledInstancesTask(MasakariTask):
+    """List every guest of the failed host, choose and order them, record a vmove for each."""
+
+    default_provides = "instance_list"
+
+    def execute(self, host_name, notification_uuid):
+        self.update_details("Preparing instances for evacuation", 0.0)
+        servers = self.novaclient.list_servers_on_host(host_name)
+        self.update_details(f"Total instances running on failed host '{host_name}' is {len(servers)}", 0.3)
+        conf = CONF.host_failure
+        selection = planning.select_instances(
+            servers, ha_enabled_key=conf.ha_enabled_instance_metadata_key,
+            evacuate_all=conf.evacuate_all_instances, ignore_error_state=conf.ignore_instances_in_error_state)
+        for skipped in selection.skipped:
+            LOG.info("Notification %s, host %s, instance %s: decision skip: %s", notification_uuid,
+                     host_name, skipped.server.id, skipped.reason)
+        if selection.skipped:
+            self.update_details("Skipped instances: " + ", ".join(
+                f"'{s.server.id}' ({s.reason})" for s in selection.skipped), 0.4)
+        ha_count = len(selection.ha_enabled & {s.id for s in selection.selected})
+        self.update_details(f"Total HA Enabled instances count: '{ha_count}'", 0.6)
+        self.update_details(f"Total Non-HA Enabled instances count: '{len(selection.selected) - ha_count}'", 0.7)
+        instances = [evacuation.snapshot(s) for s in selection.selected]
+        instances += self._unfinished_from_earlier_attempt(notification_uuid, {i["id"] for i in instances})
+        self.update_details(f"Total instances to evacuate are '{len(instances)}'", 0.8)
+        if not instances:
+            message = f"Skipped host '{host_name}' recovery as no instances needs to be evacuated"
+            self.update_details(message, 1.0)
+            raise errors.SkipRecovery(message)
+        recovery_records.ensure_vmoves(notification_uuid, host_name, [(i["id"], i["name"]) for i in instances])
+        self.update_details("Instances to be evacuated are: '" + ",".join(i["id"] for i in instances) + "'", 1.0)
+        return instances
+
+    def _unfinished_from_earlier_attempt(self, notification_uuid: str, listed: set[str]) -> list[dict]:
+        """Guests an earlier attempt started moving (no longer listed on the host) but did
+        not finish: keep them, so a retry confirms and restores them."""
+        extra = []
+        for vmove in recovery_records.list_vmoves(notification_uuid):
+            if vmove["status"] in ("succeeded", "ignored") or vmove["instance_uuid"] in listed:
+                continue
+            try:
+                extra.append(evacuation.snapshot(self.novaclient.get_server(vmove["instance_uuid"])))
+            except Exception as error:
+                LOG.warning("Notification %s, instance %s: cannot read it again: %s",
+                            notification_uuid, vmove["instance_uuid"], error)
+        return extra
+
+
+class EvacuateInstancesTask(MasakariTask):
+    """Evacuate every pending guest with bounded concurrency and confirm each one.
+
+    With ``reserved_host_list`` (reserved_host method) guests are spread over the reserved
+    hosts by free capacity; the hosts used are enabled in Nova, taken out of the reserve
+    and, with ``add_reserved_host_to_aggregate``, added to the failed host's aggregates.
+    """
+
+    def execute(self, host_name, notification_uuid, instance_list=None, reserved_host_list=None):
+        self.update_details("Evacuating instances", 0.0)
+        originals = {i["id"]: evacuation.from_snapshot(i) for i in (instance_list or [])}
+        todo = []
+        for vmove in recovery_records.list_vmoves(notification_uuid):
+            if vmove["status"] in ("succeeded", "ignored"):
+                continue
+            uuid = vmove["instance_uuid"]
+            if uuid not in originals:
+                originals[uuid] = self.novaclient.get_server(uuid)
+            todo.append(originals[uuid])
+        targets: dict[str, str] = {}
+        if reserved_host_list is not None:
+            targets = self._place(host_name, todo, reserved_host_list)
+            todo = [server for server in todo if server.id in targets]
+        since = self.control.since
+        self._evacuate_all(host_name, todo, targets, since)
+        vmoves = recovery_records.list_vmoves(notification_uuid)
+        failed = [v["instance_uuid"] for v in vmoves if v["status"] == "failed"]
+        done = [v["instance_uuid"] for v in vmoves if v["status"] == "succeeded"]
+        if done:
+            self.update_details("Successfully evacuate instances '" + ",".join(done)
+                                + f"' from host '{host_name}'", 0.7)
+        if failed:
+            message = "Failed to evacuate instances '" + ",".join(failed) + f"' from host '{host_name}'"
+            self.update_details(message, 0.7)
+            raise errors.RecoveryFailure(message)
+        self.update_details("Evacuation process completed!", 1.0)
+
+    def _evacuate_all(self, host_name, todo, targets, since) -> None:
+        if not todo:
+            return
+        workers = min(CONF.host_failure_recovery_threads, len(todo))
+
+        def one(server):
+            target = targets.get(server.id)
+            with limits.evacuation_slot(target):
+                return evacuation.evacuate_and_record(self.novaclient, self.control, host_name, server,
+                                                      target, since)
+
+        interrupted = None
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers,
+                                                   thread_name_prefix="evacuate") as pool:
+            futures = [pool.submit(one, server) for server in todo]
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    future.result()
+                except RecoveryInterrupted as error:
+                    interrupted = error
+                    pool.shutdown(wait=False, cancel_futures=True)
+        if interrupted is not None:
+            raise interrupted
+
+    def _place(self, host_name, servers, reserved_host_list) -> dict[str, str]:
+        if not reserved_host_list:
+            raise errors.ReservedHostsUnavailable(
+                f"No reserved_hosts available for evacuation of host {host_name}.")
+        capacities = self.novaclient.host_capacities(reserved_host_list)
+        placement = planning.assign_reserved_hosts(servers, capacities)
+        for note in placement.notes:
+            LOG.info("Notification %s, host %s: placement note: %s", self.notification_uuid, host_name, note)
+        for server in placement.unplaced:
+            LOG.warning("Notification %s, host %s, instance %s: decision: no reserved host has room",
+                        self.notification_uuid, host_name, server.id)
+            recovery_records.update_vmove(self.notification_uuid, server.id, "failed",
+                                          message="No reserved host has room for this instance.")
+        if not placement.assignments and servers:
+            raise errors.ReservedHostsUnavailable(
+                f"No reserved host has room for the instances of host {host_name}.")
+        for reserved in placement.hosts_used:
+            self._take_into_service(host_name, reserved)
+        return dict(placement.assignments)
+
+    def _take_into_service(self, host_name: str, reserved: str) -> None:
+        if CONF.host_failure.add_reserved_host_to_aggregate:
+            for aggregate in self.novaclient.list_aggregates():
+                if host_name in aggregate.hosts and reserved not in aggregate.hosts:
+                    self.novaclient.add_host_to_aggregate(aggregate.id, reserved)
+                    self.update_details(f"Add host {reserved} to aggregate {aggregate.name}", 0.1)
+        self.novaclient.enable_service(reserved)
+        if self.update_host_method is not None:
+            self.update_host_method(reserved, reserved=False)
+        LOG.info("Notification %s, host %s: decision: reserved host %s taken into service",
+                 self.notification_uuid, host_name, reserved)
+        self.update_details(f"Reserved host {reserved} enabled and taken out of the reserve", 0.2)
