@@ -33,12 +33,14 @@ class Notifier:
     """Spool + sender thread. ``post`` is the API seam (``ApiClient.post`` in production)."""
 
     def __init__(self, spool: Spool, post: Callable[[dict[str, Any]], Result], *,
-                 initial_delay: float = 0.5, max_delay: float = 10.0, alarm_after: int = 12):
+                 initial_delay: float = 0.5, max_delay: float = 10.0, alarm_after: int = 12,
+                 on_result: Callable[[SpoolEntry, Result], None] | None = None):
         self.spool = spool
         self._post = post
         self._initial = initial_delay
         self._cap = max_delay
         self._alarm_after = alarm_after
+        self._on_result = on_result   # observer (metrics, benchmark); called after each attempt
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -102,6 +104,8 @@ class Notifier:
             log = LOG.error if self.failures > self._alarm_after else LOG.warning
             log("notification %s not delivered (attempt %d, %s); will retry: %s",
                 entry.entry_id, self.failures, self.last_error, summary)
+        if self._on_result is not None:
+            self._on_result(entry, result)
         return result
 
     def _run(self) -> None:
