@@ -1,0 +1,236 @@
+"""NovaClient against the Nova emulator over real HTTP, authenticated by the Keystone emulator."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import threading
+import time
+
+import pytest
+
+from masakari_ha import compute
+from masakari_ha.engine import planning
+
+
+def wait_for(predicate, timeout=5.0, interval=0.01):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not reached in time")
+
+
+def test_negotiates_highest_common_microversion(nova_env):
+    client = nova_env.make_client()
+    assert str(client.microversion) == "2.96"
+    assert client.evacuate_leaves_stopped is True
+    capped = nova_env.make_client(api_max_microversion="2.94")
+    assert str(capped.microversion) == "2.94" and capped.evacuate_leaves_stopped is False
+
+
+def test_one_token_for_many_calls_and_threads(nova_env):
+    client = nova_env.make_client()
+    before = nova_env.identity.issued
+    threads = [threading.Thread(target=lambda: [client.get_compute_service("compute-1") for _ in range(5)])
+               for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert nova_env.identity.issued - before == 1
+
+
+def test_reauthenticates_when_token_expires(nova_env):
+    client = nova_env.make_client()
+    assert client.compute_service_exists("compute-1")
+    issued = nova_env.identity.issued
+    nova_env.identity.expire_all()
+    assert client.compute_service_exists("compute-2")
+    assert nova_env.identity.issued == issued + 1
+
+
+def test_wrong_password_is_forbidden(nova_env):
+    client = nova_env.make_client(password="wrong")
+    with pytest.raises(compute.NovaForbidden):
+        client.compute_service_exists("compute-1")
+
+
+def test_service_lookup(nova_env):
+    client = nova_env.make_client()
+    assert client.compute_service_exists("compute-1")
+    assert not client.compute_service_exists("compute-9")
+    assert not client.compute_service_exists("compute")  # exact names only
+    svc = client.get_compute_service("compute-2")
+    assert (svc.host, svc.binary, svc.status, svc.state, svc.forced_down) == (
+        "compute-2", "nova-compute", "enabled", "up", False)
+    with pytest.raises(compute.NovaNotFound, match="compute-9"):
+        client.get_compute_service("compute-9")
+
+
+def test_disable_and_enable_are_idempotent(nova_env):
+    client = nova_env.make_client()
+    svc = client.disable_service("compute-1", "Disabled by masakari_ha")
+    assert svc.disabled and svc.disabled_reason == "Disabled by masakari_ha"
+    again = client.disable_service("compute-1", "another reason")
+    assert again.disabled_reason == "Disabled by masakari_ha"
+    assert not client.enable_service("compute-1").disabled
+    assert not client.enable_service("compute-1").disabled
+    assert nova_env.cloud.service("compute-1").service.disabled is False
+
+
+def test_evacuate_needs_the_source_down_then_confirms_by_migration(nova_env):
+    cloud = nova_env.cloud
+    guest = cloud.add_server("compute-1", metadata={"HA_Enabled": "True"})
+    client = nova_env.make_client(api_max_microversion="2.94")
+    cloud.kill_host("compute-1")  # dead, but Nova has not noticed yet
+    with pytest.raises(compute.ComputeServiceStillInUse, match="still in use"):
+        client.evacuate(guest.uuid)
+    assert client.force_down("compute-1", True).forced_down
+    assert client.force_down("compute-1", True).forced_down  # no-op
+    before = client.get_server(guest.uuid)
+    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)
+    client.evacuate(guest.uuid)
+
+    def verdict():
+        v = planning.is_evacuation_confirmed(client.get_server(guest.uuid),
+                                             client.list_evacuations(instance_uuid=guest.uuid),
+                                             "compute-1", vm_state_before=before.vm_state, since=since)
+        assert not v.failed, v.reason
+        return v if v.confirmed else None
+
+    result = wait_for(verdict)
+    after = client.get_server(guest.uuid)
+    assert result.dest_host == after.host != "compute-1"
+    assert after.vm_state == "active"  # < 2.95 keeps the guest running
+    assert cloud.evacuate_calls(guest.uuid) == 1
+
+    with pytest.raises(compute.ForceUpRefused, match="compute-1"):
+        client.force_down("compute-1", False)
+    cloud.restart_compute("compute-1")
+    assert not client.force_down("compute-1", False).forced_down
+    statuses = {m.status for m in client.list_evacuations(source_compute="compute-1")}
+    assert statuses == {"completed"}
+
+
+def test_evacuated_guest_arrives_stopped_at_2_95(nova_env):
+    cloud = nova_env.cloud
+    guest = cloud.add_server("compute-2")
+    client = nova_env.make_client()
+    cloud.kill_host("compute-2", immediate=True)
+    client.evacuate(guest.uuid, host="compute-3")
+    wait_for(lambda: planning.is_evacuation_confirmed(
+        client.get_server(guest.uuid), client.list_evacuations(instance_uuid=guest.uuid), "compute-2").confirmed)
+    server = client.get_server(guest.uuid)
+    assert server.host == "compute-3" and server.vm_state == "stopped"
+    # The engine's plan for the guest as it was before the failure: start it again.
+    steps = planning.evacuation_steps(dataclasses.replace(server, vm_state="active", host="compute-2"),
+                                      evacuate_leaves_stopped=client.evacuate_leaves_stopped)
+    assert steps.start_after and steps.final_vm_state == "active"
+
+
+def test_failed_evacuation_is_reported_failed(nova_env):
+    cloud = nova_env.cloud
+    guest = cloud.add_server("compute-1")
+    cloud.fail_evacuations([guest.uuid])
+    client = nova_env.make_client()
+    client.force_down("compute-1", True)
+    client.evacuate(guest.uuid)
+    verdict = wait_for(lambda: (lambda v: v if not v.pending else None)(planning.is_evacuation_confirmed(
+        client.get_server(guest.uuid), client.list_evacuations(instance_uuid=guest.uuid), "compute-1",
+        vm_state_before="active")))
+    assert verdict.failed
+
+
+def test_lists_every_server_of_a_host_across_pages(nova_env):
+    cloud = nova_env.cloud
+    ids = {cloud.add_server("compute-3", metadata={"i": str(i)}).uuid for i in range(12)}
+    cloud.add_server("compute-4")
+    other_project = nova_env.identity.add_project("tenant-b")
+    ids.add(cloud.add_server("compute-3", project_id=other_project.id).uuid)
+    servers = nova_env.make_client().list_servers_on_host("compute-3")
+    assert {s.id for s in servers} == ids  # 13 > max_limit 5: three pages, all projects
+    assert all(s.host == "compute-3" and s.vcpus and s.ram_mb is not None for s in servers)
+
+
+def test_stop_start_lock_unlock_reset_are_idempotent(nova_env):
+    cloud = nova_env.cloud
+    guest = cloud.add_server("compute-1").uuid
+    client = nova_env.make_client()
+    client.stop(guest)
+    wait_for(lambda: client.get_server(guest).vm_state == "stopped")
+    client.stop(guest)  # Nova answers 409; the guest is stopped, so that is fine
+    client.start(guest)
+    wait_for(lambda: client.get_server(guest).vm_state == "active")
+    client.start(guest)
+    client.lock(guest, "masakari_ha recovery")
+    client.lock(guest, "masakari_ha recovery")
+    assert client.get_server(guest).locked
+    assert cloud.server(guest).locked_reason == "masakari_ha recovery"
+    client.unlock(guest)
+    client.unlock(guest)
+    assert not client.get_server(guest).locked
+    client.reset_state(guest, "error")
+    assert client.get_server(guest).vm_state == "error"
+    client.reset_state(guest, "active")
+    assert client.get_server(guest).vm_state == "active"
+    with pytest.raises(ValueError):
+        client.reset_state(guest, "stopped")
+
+
+def test_stop_conflict_in_other_state_raises(nova_env):
+    cloud = nova_env.cloud
+    guest = cloud.add_server("compute-1", vm_state="active", task_state="rebooting").uuid
+    with pytest.raises(compute.NovaConflict, match=guest):
+        nova_env.make_client().stop(guest)
+
+
+def test_aggregates(nova_env):
+    agg = nova_env.cloud.add_aggregate("ssd", hosts=["compute-1"])
+    client = nova_env.make_client()
+    client.add_host_to_aggregate(agg.id, "compute-2")
+    client.add_host_to_aggregate(agg.id, "compute-2")  # already a member: no error
+    [listed] = [a for a in client.list_aggregates() if a.id == agg.id]
+    assert listed.name == "ssd" and set(listed.hosts) == {"compute-1", "compute-2"}
+    with pytest.raises(compute.NovaNotFound):
+        client.add_host_to_aggregate(9999, "compute-2")
+
+
+def test_host_capacities(nova_env):
+    cloud = nova_env.cloud
+    for _ in range(3):
+        cloud.add_server("compute-4")
+    caps = nova_env.make_client().host_capacities(["compute-4", "compute-1", "nowhere"])
+    usage = cloud.usage("compute-4")
+    host = cloud.hosts["compute-4"]
+    assert caps["compute-4"].free_vcpus == host.vcpus - usage["vcpus_used"]
+    assert caps["compute-4"].free_ram_mb == host.memory_mb - usage["memory_mb_used"]
+    assert caps["compute-4"].free_disk_gb == host.local_gb - usage["local_gb_used"]
+    assert caps["compute-4"].running_vms == 3 and caps["compute-4"].total_vcpus == host.vcpus
+    assert caps["compute-1"].running_vms == 0
+    assert not caps["nowhere"].known
+
+
+def test_errors_are_translated(nova_env):
+    cloud = nova_env.cloud
+    guest = cloud.add_server("compute-1").uuid
+    client = nova_env.make_client()
+    with pytest.raises(compute.NovaNotFound, match="no-such-uuid"):
+        client.get_server("no-such-uuid")
+    cloud.inject("servers.get", status=500, times=1)
+    with pytest.raises(compute.NovaUnavailable) as info:
+        client.get_server(guest)
+    assert info.value.retryable and guest in str(info.value)
+    assert client.get_server(guest).id == guest
+
+
+def test_timeout_is_unavailable(nova_env):
+    cloud = nova_env.cloud
+    guest = cloud.add_server("compute-1").uuid
+    client = nova_env.make_client(timeout=1)
+    client.get_server(guest)
+    cloud.inject("servers.get", status=None, delay=2.5, times=1)
+    with pytest.raises(compute.NovaUnavailable, match="cannot reach Nova"):
+        client.get_server(guest)
