@@ -25,7 +25,7 @@ from typing import Optional, TextIO
 
 from masakari_ha.fencing import agent_options as opts
 from masakari_ha.fencing import maas, verify
-from masakari_ha.fencing.base import PowerState
+from masakari_ha.fencing.base import FencingError, PowerState
 
 LOG = logging.getLogger("fence_maas")
 
@@ -201,7 +201,7 @@ def main(argv: Optional[list] = None, stdin: Optional[TextIO] = None) -> int:
         return run(config)
     except opts.UsageError as exc:
         LOG.error("%s", exc)
-    except maas.MaasError as exc:
+    except FencingError as exc:
         LOG.error("%s: %s", config.action, exc)
     except Exception as exc:  # the agent must answer with an exit code, never a traceback
         LOG.error("%s failed unexpectedly: %s", config.action, type(exc).__name__)
