@@ -306,7 +306,7 @@ def assign_reserved_hosts(
     Nova could not report come last, in the order given. When one host can take every
     guest, all go there (consuming as few reserved hosts as possible, like upstream);
     otherwise guests are placed first-fit in priority order, spilling onto the next host
-    when one is full. A dimension Nova did not report is treated as unbounded; a guest
+    when one is full (hosts of unknown size only take what the known ones cannot). A dimension Nova did not report is treated as unbounded; a guest
     whose flavor size is unknown counts as size zero (both noted). ``max_per_host``
     caps the number of guests per reserved host. Allocation ratios apply to the hosts'
     totals when Nova reported them.
@@ -336,7 +336,9 @@ def assign_reserved_hosts(
             notes.append(f"flavor size of instance {server.id} unknown; counted as zero")
 
     total = tuple(sum(_demand(s)[i] for s in instances) for i in range(3))
-    single = next((r for r in rooms if r.fits(total, max_per_host, extra=len(instances))), None)
+    # A host of unknown size "fits" anything: take it whole only when no size is known.
+    known_rooms = [r for r in rooms if r.ram_mb is not None and r.vcpus is not None] or rooms
+    single = next((r for r in known_rooms if r.fits(total, max_per_host, extra=len(instances))), None)
     assignments: dict[str, str] = {}
     unplaced: list[Server] = []
     if single is not None and instances:
@@ -484,9 +486,11 @@ def is_evacuation_confirmed(
     Confirmed: the newest evacuation record from ``source_host`` (see
     :func:`find_evacuation`) is ``done``/``completed``, the guest's compute host is no
     longer ``source_host``, it has no task in progress and its vm_state is final
-    (active/stopped). Failed: that record is ``failed``/``error``, or the guest went to
-    ``error`` although it was not in ``error`` when evacuate was called
-    (``vm_state_before``; LP#1859406). Otherwise pending — poll again.
+    (active/stopped). Failed: that record is ``failed``/``error``, or the guest settled in
+    ``error`` (no task in progress) although it was not in ``error`` when evacuate was
+    called (``vm_state_before``; LP#1859406) — while the record is still in progress
+    Nova's record decides, since Nova marks it failed when the rebuild fails. Otherwise
+    pending — poll again.
     """
     record = find_evacuation(migrations, server.id, source_host, since=since)
     record_id = record.id if record else None
@@ -494,14 +498,16 @@ def is_evacuation_confirmed(
         return Verdict(VerdictState.FAILED,
                        f"evacuation migration {record.id} of instance {server.id} from {source_host} "
                        f"is {record.status}", None, record_id)
-    if server.vm_state == "error" and vm_state_before is not None and vm_state_before != "error":
+    in_progress = record is not None and record.status not in MIGRATION_DONE
+    settled_in_error = server.vm_state == "error" and server.task_state is None
+    if settled_in_error and not in_progress and vm_state_before is not None and vm_state_before != "error":
         return Verdict(VerdictState.FAILED,
                        f"instance {server.id} went to vm_state error during evacuation from {source_host} "
                        f"(was {vm_state_before})", server.host, record_id)
     if record is None:
         return Verdict(VerdictState.PENDING,
                        f"no evacuation record yet for instance {server.id} from {source_host}")
-    if record.status not in MIGRATION_DONE:
+    if in_progress:
         return Verdict(VerdictState.PENDING,
                        f"evacuation migration {record.id} of instance {server.id} is {record.status}",
                        None, record_id)

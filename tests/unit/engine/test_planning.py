@@ -445,10 +445,20 @@ def test_failed_record_fails(status):
     assert verdict.failed and status in verdict.reason and "a" in verdict.reason
 
 
-def test_error_state_not_original_fails_immediately():
-    verdict = planning.is_evacuation_confirmed(srv("a", host="c2", vm_state="error"), [mig("m1", "pre-migrating")],
-                                               "c1", vm_state_before="active")
-    assert verdict.failed and "vm_state error" in verdict.reason
+def test_error_state_not_original_fails_immediately_when_settled():
+    broken = srv("a", host="c2", vm_state="error")
+    for records in ([], [mig("m1", "done")], [mig("m1", "completed")]):
+        verdict = planning.is_evacuation_confirmed(broken, records, "c1", vm_state_before="active")
+        assert verdict.failed and "vm_state error" in verdict.reason
+
+
+def test_error_state_while_record_in_progress_or_task_running_waits():
+    # Nova keeps the pre-evacuation vm_state while rebuilding; its record decides.
+    in_error = srv("a", host="c2", vm_state="error")
+    assert planning.is_evacuation_confirmed(in_error, [mig("m1", "pre-migrating")], "c1",
+                                            vm_state_before="active").pending
+    rebuilding = srv("a", host="c1", vm_state="error", task_state="rebuilding")
+    assert planning.is_evacuation_confirmed(rebuilding, [], "c1", vm_state_before="active").pending
 
 
 def test_error_state_that_was_original_is_not_a_failure():
