@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 #: Nova's ``OS-EXT-STS:power_state`` values (nova.compute.power_state).
@@ -56,7 +55,7 @@ class ComputeService:
 class Server:
     """A guest as ``GET /servers/detail`` shows it to an admin.
 
-    ``metadata`` is a read-only mapping. ``vcpus``/``ram_mb``/``disk_gb`` come from the
+    ``metadata`` is the server's own copy (treat it as read-only). ``vcpus``/``ram_mb``/``disk_gb`` come from the
     flavor embedded in the server (microversion >= 2.47) and are ``None`` when Nova did
     not say. ``tenant_id`` is the owning project.
     """
@@ -76,8 +75,10 @@ class Server:
     tenant_id: str | None = None
 
     def __post_init__(self) -> None:
-        # Frozen but still safe to share between threads: nobody can mutate the metadata.
-        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+        # A private copy, so the caller's dict can change without changing this snapshot. A
+        # plain dict (not a read-only proxy) keeps copy/pickle/asdict working; treat it as
+        # read-only.
+        object.__setattr__(self, "metadata", dict(self.metadata))
 
     def __hash__(self) -> int:
         return hash(self.id)

@@ -234,3 +234,14 @@ def test_timeout_is_unavailable(nova_env):
     cloud.inject("servers.get", status=None, delay=2.5, times=1)
     with pytest.raises(compute.NovaUnavailable, match="cannot reach Nova"):
         client.get_server(guest)
+
+
+def test_endpoint_override_wins_over_the_catalog(nova_env):
+    guest = nova_env.cloud.add_server("compute-1").uuid
+    nova_env.set_endpoint("compute", "nova", "http://127.0.0.1:1/v2.1")  # nothing listens there
+    client = nova_env.make_client(endpoint_override=nova_env.nova_url, region_name="RegionOne",
+                                  valid_interfaces=["internal", "public"])
+    assert client.get_server(guest).id == guest
+    broken = nova_env.make_client()
+    with pytest.raises(compute.NovaUnavailable, match="cannot reach Nova"):
+        broken.get_server(guest)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import threading
 
 import pytest
@@ -37,9 +39,11 @@ def test_server():
                          hypervisor_hostname="c1.example.org", locked=True,
                          metadata={"HA_Enabled": "True", "n": "3"}, vcpus=2, ram_mb=2048, disk_gb=20,
                          tenant_id="p1")
-    with pytest.raises(TypeError):
-        srv.metadata["x"] = "y"  # read-only
+    source = dict(SERVER["metadata"])
+    assert _convert.server({**SERVER, "metadata": source}).metadata is not source
     assert hash(srv) == hash("u1")
+    assert dataclasses.asdict(srv)["metadata"] == {"HA_Enabled": "True", "n": "3"}
+    assert pickle.loads(pickle.dumps(srv)) == srv
 
 
 def test_server_without_flavor_details_or_metadata():
