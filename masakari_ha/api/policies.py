@@ -40,7 +40,7 @@ def _documented(name, check, description, operations):
 
 
 def _discoverable(prefix: str, what: str):
-    return policy.RuleDefault(f"{prefix}:discoverable", RULE_ADMIN_API,
+    return policy.RuleDefault(f"{prefix}:discoverable", RULE_READER_API,
                               description=f"Whether the {what} extension is listed by /v1/extensions.")
 
 
