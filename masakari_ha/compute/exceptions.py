@@ -10,6 +10,7 @@
     ├── NovaNotFound                  404
     ├── NovaConflict                  409 (instance/task state conflict, already member ...)
     ├── NovaUnsupported               the server's microversion range does not fit ours
+    ├── NovaMisconfigured             the [nova] section cannot build a session/client
     └── NovaUnavailable               5xx, timeouts, connection errors: worth retrying
 
 Every message names the host and/or instance it is about, so a log line or a
@@ -72,6 +73,10 @@ class NovaConflict(NovaError):
 
 class NovaUnsupported(NovaError):
     """The server's microversion range and ours do not overlap enough to work safely."""
+
+
+class NovaMisconfigured(NovaError):
+    """The ``[nova]`` options cannot build a session or client (names what is wrong)."""
 
 
 class NovaUnavailable(NovaError):

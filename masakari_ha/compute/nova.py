@@ -83,12 +83,20 @@ class NovaClient:
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> "NovaClient":
-        """Build a client from the ``[nova]`` section (session shared process-wide)."""
-        return cls(
-            compute_session.get_session(conf),
-            adapter_options=compute_session.adapter_kwargs(conf),
-            max_microversion=conf.nova.api_max_microversion,
-        )
+        """Build a client from the ``[nova]`` section (session shared process-wide).
+
+        Raises :class:`NovaMisconfigured` naming the problem (e.g. a missing ``auth_url``
+        for ``auth_type = password``) instead of a keystoneauth/oslo.config traceback.
+        """
+        try:
+            return cls(
+                compute_session.get_session(conf),
+                adapter_options=compute_session.adapter_kwargs(conf),
+                max_microversion=conf.nova.api_max_microversion,
+            )
+        except Exception as error:  # keystoneauth, oslo.config and ValueError all mean "fix [nova]"
+            raise exc.NovaMisconfigured(
+                f"Cannot build the Nova client from [nova]: {type(error).__name__}: {error}") from error
 
     # -- microversion -----------------------------------------------------------------
 

@@ -245,3 +245,4 @@ def test_endpoint_override_wins_over_the_catalog(nova_env):
     broken = nova_env.make_client()
     with pytest.raises(compute.NovaUnavailable, match="cannot reach Nova"):
         broken.get_server(guest)
+

@@ -11,6 +11,7 @@ from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 
+from masakari_ha import compute
 from masakari_ha.compute import _convert, session as compute_session
 from masakari_ha.compute.models import HostCapacity, Server
 from masakari_ha.conf import CONF
@@ -149,3 +150,11 @@ def test_adapter_kwargs():
     assert kwargs["interface"] == ["internal"]
     assert kwargs["service_type"] == "compute"
     assert not {"version", "min_version", "max_version"} & set(kwargs)
+
+
+def test_incomplete_nova_section_is_a_clear_error():
+    conf = private_nova_conf()
+    conf.register_opts(ks_loading.get_auth_plugin_conf_options("password"), group="nova")
+    conf.set_override("auth_type", "password", group="nova")  # but no auth_url
+    with pytest.raises(compute.NovaMisconfigured, match="auth"):
+        compute.NovaClient.from_conf(conf)
