@@ -246,3 +246,24 @@ def test_endpoint_override_wins_over_the_catalog(nova_env):
     with pytest.raises(compute.NovaUnavailable, match="cannot reach Nova"):
         broken.get_server(guest)
 
+
+
+@pytest.mark.parametrize("cap", ["2.53", "2.72", "2.87"])
+def test_older_microversions_work_end_to_end(nova_env, cap):
+    cloud = nova_env.cloud
+    running = cloud.add_server("compute-2").uuid
+    stopped = cloud.add_server("compute-2", vm_state="stopped").uuid
+    client = nova_env.make_client(api_max_microversion=cap)
+    assert str(client.microversion) == cap and not client.evacuate_leaves_stopped
+    client.lock(running, "recovery")  # no reason sent below 2.73
+    assert client.get_server(running).locked
+    assert client.disable_service("compute-2", "down").disabled
+    assert client.force_down("compute-2", True).forced_down
+    for uuid in (running, stopped):
+        client.evacuate(uuid)
+    wait_for(lambda: all(planning.is_evacuation_confirmed(
+        client.get_server(u), client.list_evacuations(instance_uuid=u), "compute-2").confirmed
+        for u in (running, stopped)))
+    assert client.get_server(running).vm_state == "active"
+    assert client.get_server(stopped).vm_state == "stopped"
+    assert client.host_capacities(["compute-1"])["compute-1"].known
