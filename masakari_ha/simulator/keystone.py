@@ -71,7 +71,10 @@ def token_body(identity: Identity, token: Token, base: str, with_catalog: bool =
 def _domain_ok(ref: dict[str, Any] | None) -> bool:
     if not ref:
         return True
-    return ref.get("id") in (None, "default") and ref.get("name") in (None, "Default")
+    # Domain names compare case-insensitively, as with Keystone on MySQL (upstream Masakari's
+    # default os_user_domain_name is "default").
+    name = ref.get("name")
+    return ref.get("id") in (None, "default") and (name is None or name.lower() == "default")
 
 
 def _authenticate(identity: Identity, auth: dict[str, Any]) -> tuple[User, list[str]] | str:

@@ -62,6 +62,7 @@ class SimulatedCloud(ServerActionsMixin, ServiceActionsMixin):
         self.servers: dict[str, Server] = {}
         self.migrations: dict[int, Migration] = {}
         self.aggregates: dict[int, Aggregate] = {}
+        self._compute_by_host: dict[str, Service] = {}
         self._used: dict[str, list[int]] = {}  # host -> [vcpus, ram, disk, count]
         self._events: list[tuple[float, int, Callable[..., None], tuple[Any, ...]]] = []
         self._seq = itertools.count()
@@ -129,7 +130,7 @@ class SimulatedCloud(ServerActionsMixin, ServiceActionsMixin):
                         hypervisor_id=number, host_ip=host_ip or f"192.0.2.{number % 250 + 1}")
             self.hosts[name] = host
             self._used[name] = [0, 0, 0, 0]
-            self._add_service(name, "nova-compute", "nova")
+            self._compute_by_host[name] = self._add_service(name, "nova-compute", "nova")
             return dataclasses.replace(host)
 
     def add_server(self, host: str, name: str | None = None,
@@ -211,10 +212,10 @@ class SimulatedCloud(ServerActionsMixin, ServiceActionsMixin):
 
     # ----------------------------------------------------------------- liveness
     def _compute_service(self, host: str) -> Service:
-        for svc in self.services.values():
-            if svc.host == host and svc.binary == "nova-compute":
-                return svc
-        raise NovaError(404, f"Compute host {host} could not be found.")
+        try:
+            return self._compute_by_host[host]
+        except KeyError:
+            raise NovaError(404, f"Compute host {host} could not be found.") from None
 
     def _last_seen(self, svc: Service) -> float:
         host = self.hosts.get(svc.host)
