@@ -25,13 +25,15 @@ def snapshot(server: Server) -> dict:
     """The fields of a guest before recovery touched it, as JSON (persisted in the flow)."""
     return {"id": server.id, "name": server.name, "vm_state": server.vm_state,
             "task_state": server.task_state, "power_state": server.power_state,
-            "host": server.host, "locked": server.locked}
+            "host": server.host, "locked": server.locked, "vcpus": server.vcpus,
+            "ram_mb": server.ram_mb, "disk_gb": server.disk_gb}
 
 
 def from_snapshot(data: dict) -> Server:
     return Server(id=data["id"], name=data.get("name") or "", vm_state=data.get("vm_state"),
                   task_state=data.get("task_state"), power_state=data.get("power_state"),
-                  host=data.get("host"), hypervisor_hostname=None, locked=bool(data.get("locked")))
+                  host=data.get("host"), hypervisor_hostname=None, locked=bool(data.get("locked")),
+                  vcpus=data.get("vcpus"), ram_mb=data.get("ram_mb"), disk_gb=data.get("disk_gb"))
 
 
 class EvacuationFailed(Exception):
@@ -59,13 +61,15 @@ class GuestEvacuation:
         self.target = target
         self.since = since
         self.uuid = original.id
+        self._stale: set[str] = set()
 
     def run(self) -> str:
         self.control.check()
         steps = planning.evacuation_steps(self.original,
                                           evacuate_leaves_stopped=self.nova.evacuate_leaves_stopped)
         server = self.nova.get_server(self.uuid)
-        record = planning.find_evacuation(self._migrations(), self.uuid, self.failed_host, since=self.since)
+        migrations = self._migrations()
+        record = planning.find_evacuation(migrations, self.uuid, self.failed_host, since=self.since)
         started = (record is not None and record.status not in planning.MIGRATION_FAILED) or \
             server.host not in (None, self.failed_host)
         if started:
@@ -79,6 +83,8 @@ class GuestEvacuation:
                 self.nova.lock(self.uuid, reason=LOCK_REASON)
             if steps.reset_to_error_before and (server.vm_state != "error" or server.task_state):
                 self.nova.reset_state(self.uuid, "error")
+            # Records of earlier failed attempts (another phase, a retry) must not judge this one.
+            self._stale = {m.id for m in migrations if m.status in planning.MIGRATION_FAILED}
             self._evacuate()
         server = self._confirm(steps.vm_state_at_evacuate)
         if steps.start_after and server.vm_state != "active":
@@ -95,6 +101,13 @@ class GuestEvacuation:
 
     def _migrations(self):
         return self.nova.list_evacuations(instance_uuid=self.uuid, source_compute=self.failed_host)
+
+    def _current_migrations(self):
+        """Records that can judge the evacuation in flight: not an earlier failed attempt's;
+        when any record is still alive, failed ones are history (resume after a crash)."""
+        records = [m for m in self._migrations() if m.id not in self._stale]
+        alive = [m for m in records if m.status not in planning.MIGRATION_FAILED]
+        return alive or records
 
     def _evacuate(self) -> None:
         recovery_records.update_vmove(self.control.notification_uuid, self.uuid, "ongoing",
@@ -118,7 +131,7 @@ class GuestEvacuation:
     def _confirm(self, vm_state_before: str) -> Server:
         def probe():
             server = self.nova.get_server(self.uuid)
-            verdict = planning.is_evacuation_confirmed(server, self._migrations(), self.failed_host,
+            verdict = planning.is_evacuation_confirmed(server, self._current_migrations(), self.failed_host,
                                                        vm_state_before=vm_state_before, since=self.since)
             if verdict.failed:
                 raise EvacuationFailed(verdict.reason)

@@ -118,3 +118,23 @@ def has_unfinished(notification_uuid: str, flow_name: str) -> bool:
         except Exception:
             return False
         return _resumable_flow_detail(book, flow_name) is not None
+
+
+def remember(notification_uuid: str, key: str, values: dict) -> dict:
+    """Merge ``values`` into ``key`` of the notification's logbook meta; first writer wins.
+
+    Facts that must survive every phase and retry of a notification (the guests' states
+    before recovery touched them) live here, next to the flows that use them.
+    """
+    backend = persistence_backend()
+    with contextlib.closing(backend.get_connection()) as conn:
+        book = _logbook(conn, notification_uuid)
+        meta = dict(book.meta or {})
+        merged = dict(meta.get(key) or {})
+        for name, value in values.items():
+            merged.setdefault(name, value)
+        if merged != meta.get(key):
+            meta[key] = merged
+            book.meta = meta
+            conn.save_logbook(book)
+        return merged

@@ -5,7 +5,7 @@ import logging
 
 from masakari_ha.conf import CONF
 from masakari_ha.db import recovery_records
-from masakari_ha.engine import errors, evacuation, limits, planning
+from masakari_ha.engine import errors, evacuation, executor, limits, planning
 from masakari_ha.engine.control import RecoveryInterrupted, WaitTimeout
 from masakari_ha.engine.tasks.base import MasakariTask
 
@@ -64,6 +64,10 @@ class PrepareHAEnabledInstancesTask(MasakariTask):
         self.update_details(f"Total Non-HA Enabled instances count: '{len(selection.selected) - ha_count}'", 0.7)
         instances = [evacuation.snapshot(s) for s in selection.selected]
         instances += self._unfinished_from_earlier_attempt(notification_uuid, {i["id"] for i in instances})
+        # A guest's state before the *first* attempt decides how it is restored: a failed
+        # evacuation leaves it in error, which must not become its "original" state.
+        originals = executor.remember(notification_uuid, "originals", {i["id"]: i for i in instances})
+        instances = [originals[i["id"]] for i in instances]
         self.update_details(f"Total instances to evacuate are '{len(instances)}'", 0.8)
         if not instances:
             message = f"Skipped host '{host_name}' recovery as no instances needs to be evacuated"
@@ -155,6 +159,9 @@ class EvacuateInstancesTask(MasakariTask):
                 f"No reserved_hosts available for evacuation of host {host_name}.")
         capacities = self.novaclient.host_capacities(reserved_host_list)
         placement = planning.assign_reserved_hosts(servers, capacities)
+        LOG.info("Notification %s, host %s: decision: placement on reserved hosts %s",
+                 self.notification_uuid, host_name,
+                 ", ".join(f"{uuid}->{target}" for uuid, target in placement.assignments.items()))
         for note in placement.notes:
             LOG.info("Notification %s, host %s: placement note: %s", self.notification_uuid, host_name, note)
         for server in placement.unplaced:
