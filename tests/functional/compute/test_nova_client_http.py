@@ -11,6 +11,7 @@ import pytest
 
 from masakari_ha import compute
 from masakari_ha.engine import planning
+from tests.functional.compute.nova_conf import private_nova_conf
 
 
 def wait_for(predicate, timeout=5.0, interval=0.01):
@@ -267,3 +268,16 @@ def test_older_microversions_work_end_to_end(nova_env, cap):
     assert client.get_server(running).vm_state == "active"
     assert client.get_server(stopped).vm_state == "stopped"
     assert client.host_capacities(["compute-1"])["compute-1"].known
+
+
+def test_no_1000_server_cap_at_novas_default_max_limit(sim_factory):
+    env = sim_factory(hosts=["compute-1"], latency="fast")  # Nova's default [api] max_limit 1000
+    for _ in range(1203):
+        env.cloud.add_server("compute-1")
+    compute.reset()
+    conf = private_nova_conf()
+    env.configure_nova(conf)
+    servers = compute.NovaClient.from_conf(conf).list_servers_on_host("compute-1")
+    assert len({s.id for s in servers}) == 1203
+    assert env.cloud.call_counts()["servers.list"] == 3  # 1000 + 203 + the empty page that ends it
+    compute.reset()
