@@ -292,16 +292,16 @@ class NovaClient:
         self._state_call("unlock", uuid, lambda: self._client.servers.unlock(uuid), done=lambda s: not s.locked)
 
     def stop(self, uuid: str) -> None:
-        """Ask Nova to stop the guest; already stopped → no error (409 re-checked)."""
+        """Ask Nova to stop the guest; already stopped or stopping → no error (409 re-checked)."""
         LOG.info("Stopping instance %s", uuid)
         self._state_call("stop", uuid, lambda: self._client.servers.stop(uuid),
-                         done=lambda s: s.vm_state == "stopped")
+                         done=lambda s: s.vm_state == "stopped" or s.task_state == "powering-off")
 
     def start(self, uuid: str) -> None:
-        """Ask Nova to start the guest; already active → no error (409 re-checked)."""
+        """Ask Nova to start the guest; already active or starting → no error (409 re-checked)."""
         LOG.info("Starting instance %s", uuid)
         self._state_call("start", uuid, lambda: self._client.servers.start(uuid),
-                         done=lambda s: s.vm_state == "active")
+                         done=lambda s: s.vm_state == "active" or s.task_state == "powering-on")
 
     def reset_state(self, uuid: str, state: str) -> None:
         """Force the guest's vm_state to ``error`` or ``active`` (clears its task_state)."""

@@ -210,6 +210,21 @@ def test_stop_conflict_when_already_stopped_is_fine(nova):
     make_client(nova).stop("u1")
 
 
+@pytest.mark.parametrize("action,method,task", [("os-stop", "stop", "powering-off"),
+                                                ("os-start", "start", "powering-on")])
+def test_power_conflict_while_the_same_transition_runs_is_fine(nova, action, method, task):
+    nova.servers["u1"]["OS-EXT-STS:task_state"] = task
+    nova.action_status[action] = (409, f"Cannot '{method}' instance u1 while it is in task_state {task}")
+    getattr(make_client(nova), method)("u1")
+
+
+def test_start_conflict_otherwise_raises(nova):
+    nova.servers["u1"]["OS-EXT-STS:vm_state"] = "stopped"
+    nova.action_status["os-start"] = (409, "Cannot 'start' instance u1 while it is in task_state rebuilding")
+    with pytest.raises(exc.NovaConflict, match="instance u1"):
+        make_client(nova).start("u1")
+
+
 def test_stop_conflict_otherwise_raises(nova):
     nova.action_status["os-stop"] = (409, "Cannot 'stop' instance u1 while it is in task_state rebuilding")
     with pytest.raises(exc.NovaConflict, match="instance u1"):
