@@ -64,12 +64,16 @@ def _run(conf) -> int:
 
 def main(argv=None) -> int:
     try:
+        # Logs go to stderr so stdout carries only the command's answer (scripts parse it).
         conf = config.parse_args(sys.argv[1:] if argv is None else argv, prog="masakari-ha-manage",
-                                 cli_opts=[COMMAND_OPT])
+                                 cli_opts=[COMMAND_OPT], defaults={(None, "use_stderr"): True})
     except cfg.Error as error:
         print(f"masakari-ha-manage: {error}", file=sys.stderr)
         config.forget_cli_opts([COMMAND_OPT])
         return 2
+    except SystemExit:  # argparse usage errors (exit code 2) and --help
+        config.forget_cli_opts([COMMAND_OPT])
+        raise
     try:
         return _run(conf)
     except CommandError as error:

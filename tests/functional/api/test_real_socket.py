@@ -1,0 +1,144 @@
+"""The API over real TCP sockets: a threaded werkzeug server in-process, and the
+``masakari-ha-api`` console script itself (gunicorn, several worker processes)."""
+
+import concurrent.futures
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from masakari_ha.api import create_app
+
+N_CLIENTS = 50
+
+
+@pytest.fixture
+def server(api_conf):
+    httpd = make_server("127.0.0.1", 0, create_app(api_conf), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+def _setup_host(base: str, name: str) -> None:
+    segment = requests.post(f"{base}/v1/segments", json={"segment": {
+        "name": "seg-" + name, "recovery_method": "auto", "service_type": "COMPUTE"}}, timeout=30)
+    assert segment.status_code == 201, segment.text
+    host = requests.post(f"{base}/v1/segments/{segment.json()['segment']['uuid']}/hosts",
+                         json={"host": {"name": name, "type": "COMPUTE",
+                                        "control_attributes": "SSH"}}, timeout=30)
+    assert host.status_code == 201, host.text
+
+
+def _race(base: str, bodies: list[dict]) -> list[int]:
+    barrier = threading.Barrier(len(bodies))
+
+    def post(body):
+        with requests.Session() as session:
+            barrier.wait()
+            return session.post(f"{base}/v1/notifications", json=body, timeout=60).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        return list(pool.map(post, bodies))
+
+
+def _notification(hostname: str, when: str = "2026-11-21T10:00:00") -> dict:
+    return {"notification": {"type": "COMPUTE_HOST", "hostname": hostname,
+                             "generated_time": when,
+                             "payload": {"event": "STOPPED", "host_status": "NORMAL",
+                                         "cluster_status": "OFFLINE"}}}
+
+
+def test_fifty_identical_notifications_store_exactly_one(server):
+    _setup_host(server, "compute-race")
+    statuses = _race(server, [_notification("compute-race")] * N_CLIENTS)
+    assert statuses.count(202) == 1, statuses
+    assert statuses.count(409) == N_CLIENTS - 1, statuses
+    stored = requests.get(f"{server}/v1/notifications", timeout=30).json()["notifications"]
+    assert len(stored) == 1
+
+
+def test_notifications_from_distinct_hosts_are_all_accepted(server):
+    names = [f"compute-{i}" for i in range(20)]
+    for name in names:
+        _setup_host(server, name)
+    statuses = _race(server, [_notification(name) for name in names])
+    assert statuses == [202] * len(names)
+
+
+def test_request_id_and_headers_on_the_wire(server):
+    response = requests.get(f"{server}/v1/segments",
+                            headers={"OpenStack-API-Version": "instance-ha 1.3"}, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["OpenStack-API-Version"] == "masakari 1.3"
+    assert response.headers["X-OpenStack-Request-ID"].startswith("req-")
+    too_big = requests.post(f"{server}/v1/segments", data=b"{" + b" " * 200000 + b"}",
+                            headers={"Content-Type": "application/json"}, timeout=30)
+    assert too_big.status_code == 413
+    assert too_big.json()["overLimit"]["code"] == 413
+
+
+# ---- the real console script ----
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def api_process(db_url, tmp_path):
+    port = _free_port()
+    config = tmp_path / "masakari-ha.conf"
+    config.write_text(
+        "[DEFAULT]\n"
+        f"state_path = {tmp_path}\n"
+        "auth_strategy = noauth\n"
+        "masakari_api_listen = 127.0.0.1\n"
+        f"masakari_api_listen_port = {port}\n"
+        "masakari_api_workers = 3\n"
+        "masakari_api_threads = 4\n"
+        "transport_url = fake://\n"
+        "[database]\n"
+        f"connection = {db_url}\n"
+        "[nova]\n"
+        "validate_host_names = false\n"
+    )
+    log = open(tmp_path / "api.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "masakari_ha.cmd.api", "--config-file",
+                                str(config)], stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(base + "/healthcheck", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("masakari-ha-api did not start:\n" + (tmp_path / "api.log").read_text())
+        time.sleep(0.2)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def test_api_workers_dedup_across_processes(api_process):
+    _setup_host(api_process, "compute-procs")
+    statuses = _race(api_process, [_notification("compute-procs")] * N_CLIENTS)
+    assert statuses.count(202) == 1, statuses
+    assert statuses.count(409) == N_CLIENTS - 1, statuses
