@@ -1,0 +1,129 @@
+"""masakari-ha-hostmonitor against a real pacemaker cluster with pacemaker-remote nodes.
+
+The monitor runs "on" remote2: inside its network namespace, so ``crm_mon``, ``crm_node -n`` and
+``stonith_admin --history`` go through pacemaker_remoted's IPC proxy exactly as on a real
+pacemaker-remote compute node, and it POSTs to a real API process (SQLite, noauth) on the bed's
+bridge address.  Failures are real: a ``pacemaker_remoted`` killed with SIGKILL, and a real
+quorum loss of the cluster's partition (see test_partition_without_quorum_reports_nothing).
+"""
+
+import os
+import time
+
+import pytest
+
+from tests.e2e.conftest import BRIDGE_IP, wait_for
+
+pytestmark = pytest.mark.e2e
+
+INTERVAL = 1  # [host] monitoring_interval for these tests
+
+
+def monitor_config(api) -> str:
+    # [DEFAULT] hostname is left unset on purpose: the monitor must learn "remote2" from
+    # pacemaker itself (crm_node -n through remoted's proxy).
+    return (
+        "[DEFAULT]\n"
+        "state_path = @STATE@\n"
+        "debug = True\n"
+        "[api]\n"
+        f"endpoint_override = {api.url}\n"
+        "[host]\n"
+        f"monitoring_interval = {INTERVAL}\n"
+        "monitoring_samples = 2\n"
+        "fencing_wait_timeout = 60\n"
+        "command_timeout = 5\n"
+        "[spool]\n"
+        "retry_initial_delay = 0.2\n")
+
+
+def start_monitor_on_remote2(pcmk, api_factory, monitor_factory):
+    api = api_factory(BRIDGE_IP, hosts=pcmk.nodes)
+    mon = monitor_factory("hostmonitor", monitor_config(api), prefix=["ip", "netns", "exec", "pcmk-r2"])
+
+    def watching():
+        if not mon.alive():
+            pytest.fail(f"host monitor exited:\n{mon.output()[-3000:]}", pytrace=False)
+        health = mon.health()
+        return health and health["status"] == "ok" and health["detail"].get("me") == "remote2"
+
+    wait_for(watching, 30, "the host monitor on remote2 to complete a healthy sample")
+    return api, mon
+
+
+def assert_fenced_through_agent(pcmk, node: str) -> None:
+    """pacemaker fenced ``node`` through the configured STONITH agent and nothing else."""
+    if pcmk.fence_agent == "labdummy":
+        # Only while building the bed without the project's agent (PCMK_LAB_FENCE=labdummy).
+        calls = [c for c in pcmk.labdummy_calls() if c["action"] in ("off", "reboot")]
+        assert calls and {c["target"] for c in calls} == {node}, calls
+        if os.environ.get("PCMK_LAB_FENCE") != "labdummy":
+            pytest.fail("the bed runs fence_labdummy: the project's fence_maas agent is not "
+                        "installed (masakari_ha.fencing.agent missing)", pytrace=False)
+        return
+    offs = [a for a in pcmk.maas_actions() if a.get("op") == "power_off"]
+    assert offs, f"MAAS emulator recorded no power-off: {pcmk.maas_actions()}"
+    assert {a["hostname"] for a in offs} == {node}, offs
+    assert all(a.get("stop_mode") == "hard" for a in offs), offs
+
+
+def test_killed_remote_is_fenced_and_reported_once(pcmk, api_factory, monitor_factory):
+    api, mon = start_monitor_on_remote2(pcmk, api_factory, monitor_factory)
+    killed_at = time.monotonic()
+    pcmk.run("kill-remote", "1")
+
+    wait_for(lambda: pcmk.fenced_and_clean("remote1"), 60, "pacemaker to fence remote1")
+    assert_fenced_through_agent(pcmk, "remote1")
+    wait_for(lambda: api.notifications(hostname="remote1"), 30,
+             lambda: f"the monitor's notification for remote1 (monitor output:\n{mon.output()[-3000:]})")
+
+    # Keep watching through pacemaker's first reconnect attempt (reconnect_interval 15 s), when
+    # the dead node shows a phantom online="true" while its connection resource is Starting:
+    # that must produce neither a STARTED nor a second STOPPED.
+    remaining = 22 - (time.monotonic() - killed_at)
+    if remaining > 0:
+        time.sleep(remaining)
+
+    notes = api.notifications()
+    assert len(notes) == 1, notes
+    note = notes[0]
+    assert note["type"] == "COMPUTE_HOST"
+    assert note["hostname"] == "remote1"
+    assert note["payload"]["event"] == "STOPPED"
+    assert note["payload"]["host_status"] == "NORMAL"
+    assert note["payload"]["cluster_status"] == "OFFLINE"
+    assert not pcmk.connected("remote1"), "remote1 came back although its remoted is dead"
+    assert mon.alive()
+    assert mon.health()["delivery"]["spooled"] == 0
+
+
+def test_partition_without_quorum_reports_nothing(pcmk, api_factory, monitor_factory):
+    """The cluster's partition loses quorum for real (corosync is told the cluster has two
+    votes and this partition holds one: the minority half of a split).  A remote node then dies
+    and is fenced; the monitor sees that — its health says it is blocked — but must report
+    nothing while quorum is missing.  When quorum returns it reports the node exactly once, which
+    proves the silence came from the quorum rule and not from not seeing the failure."""
+    api, mon = start_monitor_on_remote2(pcmk, api_factory, monitor_factory)
+    pcmk.run("quorum", "lose")
+    assert not pcmk.with_quorum(netns="pcmk-r2"), "remote2 should see a partition without quorum"
+
+    pcmk.run("kill-remote", "3")
+    wait_for(lambda: pcmk.fenced_and_clean("remote3"), 60, "pacemaker to fence remote3")
+
+    def blocked_on_quorum():
+        health = mon.health() or {}
+        return health.get("status") == "blocked" and "quorum" in str(health["detail"].get("reason"))
+
+    wait_for(blocked_on_quorum, 15, "the monitor to report itself blocked by the missing quorum")
+    time.sleep(6 * INTERVAL)  # several more samples with remote3 dead and fenced
+    assert api.notifications() == [], "a monitor in a partition without quorum reported something"
+
+    pcmk.run("quorum", "regain")
+    wait_for(lambda: api.notifications(hostname="remote3"), 30,
+             lambda: f"the notification for remote3 once quorum is back (monitor:\n{mon.output()[-3000:]})")
+    time.sleep(3 * INTERVAL)
+    notes = api.notifications()
+    assert len(notes) == 1, notes
+    assert notes[0]["hostname"] == "remote3"
+    assert notes[0]["payload"]["event"] == "STOPPED"
+    assert notes[0]["payload"]["host_status"] == "NORMAL"
