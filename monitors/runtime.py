@@ -52,16 +52,33 @@ class PrintSink:
         return True
 
 
-def load_config(argv: list[str] | None, prog: str, extra_cli: list | None = None) -> cfg.ConfigOpts:
+def _find_opt(group: str, name: str) -> cfg.Opt:
+    for module in monitors_conf.option_modules():
+        for g, opts in module.list_opts():
+            for opt in opts:
+                if g == group and opt.dest == name.replace("-", "_"):
+                    return opt
+    raise KeyError(f"{group}.{name}")
+
+
+# Group options also accepted on the command line (as --<group>-<name>), so a test bed can
+# run a monitor without writing a config file; they can still be set in the file.
+CLI_GROUP_OPTS = [("api", "endpoint_override"), ("host", "command_prefix"),
+                  ("host", "monitoring_interval"), ("libvirt", "connection_uri"),
+                  ("process", "process_list_path")]
+
+
+def load_config(argv: list[str] | None, prog: str) -> cfg.ConfigOpts:
     """Parse the command line and config files into a fresh ConfigOpts with logging set up.
 
     Bad options exit with a clear message (oslo.config's own), never a traceback.
     """
-    conf = monitors_conf.new_conf()
+    conf = cfg.ConfigOpts()
     conf.register_cli_opts(cli_opts)
     conf.register_cli_opts(base_conf.base_opts)
-    for opt in extra_cli or []:
-        conf.register_cli_opt(opt)
+    for group, name in CLI_GROUP_OPTS:
+        conf.register_cli_opt(_find_opt(group, name), group=group)
+    monitors_conf.register_all(conf)
     oslo_log.register_options(conf)
     try:
         conf(argv, project="masakari-ha-monitors", prog=prog,
@@ -69,6 +86,8 @@ def load_config(argv: list[str] | None, prog: str, extra_cli: list | None = None
     except cfg.Error as exc:
         sys.stderr.write(f"{prog}: configuration error: {exc}\n")
         raise SystemExit(2)
+    if conf.once or conf.dry_run:
+        conf.set_override("use_stderr", True)   # stdout carries the notifications only
     oslo_log.setup(conf, prog)
     return conf
 
