@@ -38,6 +38,7 @@ from masakari_ha.compute.microversion import (
     negotiate,
     parse_version_document,
 )
+from masakari_ha.compute.placement import PlacementReader
 from masakari_ha.compute.models import (
     MIGRATION_TYPE_EVACUATION,
     Aggregate,
@@ -60,6 +61,8 @@ class NovaClient:
     :param adapter_options: keystoneauth adapter arguments (``endpoint_override``,
         ``region_name``, ``interface``, ``service_type``, retries).
     :param max_microversion: cap for negotiation (highest version known to work).
+    :param placement_endpoint_override: Placement URL when the catalog has none (Placement
+        is otherwise found in the catalog with the same region/interface as Nova).
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class NovaClient:
         *,
         adapter_options: dict[str, Any] | None = None,
         max_microversion: Microversion | str = MAX_TESTED_MICROVERSION,
+        placement_endpoint_override: str | None = None,
     ) -> None:
         self._session = session
         self._adapter_options = dict(adapter_options or {})
@@ -80,6 +84,8 @@ class NovaClient:
         self._capabilities: Capabilities | None = None
         self._nova: Any = None
         self._stats_nova: Any = None
+        self._placement = PlacementReader(session, self._adapter_options, placement_endpoint_override)
+        self._placement_usable = True
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> "NovaClient":
@@ -381,30 +387,47 @@ class NovaClient:
     # -- capacity ---------------------------------------------------------------------
 
     def host_capacities(self, hosts: Iterable[str]) -> dict[str, HostCapacity]:
-        """Free vCPU/RAM/disk per host from ``os-hypervisors`` (read at <= 2.87).
+        """Free vCPU/RAM/disk per host, as the scheduler will count it where possible.
 
-        A host Nova cannot describe (no hypervisor record, API forbidden or failing)
-        gets an all-``None`` :class:`HostCapacity` and a warning; the planner treats it
-        as unknown rather than failing the recovery over a statistics read.
+        The host's compute nodes come from ``os-hypervisors`` (read at <= 2.87, where it
+        still carries statistics). Their free capacity comes from Placement
+        (``(total - reserved) * allocation_ratio - used``) when Placement is reachable,
+        else from the hypervisor statistics (physical figures, no allocation ratio).
+        A host Nova cannot describe (no hypervisor record, API forbidden or failing) gets
+        an all-``None`` :class:`HostCapacity` and a warning; the planner treats it as
+        unknown rather than failing the recovery over a statistics read.
         """
         self._ensure_negotiated()
         result: dict[str, HostCapacity] = {}
         for host in hosts:
-            if host in result:
-                continue
-            query = urllib.parse.urlencode({"hypervisor_hostname_pattern": host})
-            try:
-                _resp, body = self._call(
-                    "read hypervisor statistics",
-                    lambda: self._stats_nova.client.get(f"/os-hypervisors/detail?{query}"), host=host)
-                hypervisors = _convert.hypervisors_of_host(host, (body or {}).get("hypervisors", []))
-            except exc.NovaNotFound:
-                hypervisors = []
-            except exc.NovaError as error:
-                LOG.warning("Capacity of host %s unknown: %s", host, error)
-                hypervisors = []
-            result[host] = _convert.capacity(host, hypervisors)
+            if host not in result:
+                result[host] = self._host_capacity(host)
         return result
+
+    def _host_capacity(self, host: str) -> HostCapacity:
+        query = urllib.parse.urlencode({"hypervisor_hostname_pattern": host})
+        try:
+            _resp, body = self._call(
+                "read hypervisor statistics",
+                lambda: self._stats_nova.client.get(f"/os-hypervisors/detail?{query}"), host=host)
+            hypervisors = _convert.hypervisors_of_host(host, (body or {}).get("hypervisors", []))
+        except exc.NovaNotFound:
+            hypervisors = []
+        except exc.NovaError as error:
+            LOG.warning("Capacity of host %s unknown: %s", host, error)
+            hypervisors = []
+        from_hypervisors = _convert.capacity(host, hypervisors)
+        names = [str(h["hypervisor_hostname"]) for h in hypervisors if h.get("hypervisor_hostname")]
+        if not names or not self._placement_usable:
+            return from_hypervisors
+        try:
+            return self._placement.capacity(host, names, from_hypervisors.running_vms)
+        except exc.NovaError as error:
+            if not isinstance(error, (exc.NovaUnavailable, exc.NovaNotFound)):
+                self._placement_usable = False  # not in the catalog / not allowed: stop asking
+            LOG.warning("Placement capacity of host %s unavailable, using hypervisor statistics "
+                        "(no allocation ratios): %s", host, error)
+            return from_hypervisors
 
 
 def _next_link(links: Any) -> str | None:

@@ -115,7 +115,27 @@ class FakeNova:
                                           "free_ram_mb": 3072, "local_gb": 40, "local_gb_used": 4,
                                           "free_disk_gb": 36, "running_vms": 2,
                                           "service": {"host": "c1", "id": "s-1"}}]}
+        if path.startswith("/placement"):
+            return self.placement(path, q)
         return self.fault(404, f"no route {method} {path}")
+
+    placement_status = 200
+
+    def placement(self, path, q):
+        if self.placement_status != 200:
+            return self.fault(self.placement_status, "placement trouble")
+        if path == "/placement/resource_providers":
+            known = {"c1.example": "rp-1"}
+            return 200, {"resource_providers": [{"uuid": known[q["name"]], "name": q["name"]}]
+                         if q.get("name") in known else []}
+        if path == "/placement/resource_providers/rp-1/inventories":
+            return 200, {"inventories": {
+                "VCPU": {"total": 8, "reserved": 0, "allocation_ratio": 4.0, "max_unit": 8},
+                "MEMORY_MB": {"total": 4096, "reserved": 512, "allocation_ratio": 1.0},
+                "DISK_GB": {"total": 40, "reserved": 0, "allocation_ratio": 1.0}}}
+        if path == "/placement/resource_providers/rp-1/usages":
+            return 200, {"usages": {"VCPU": 2, "MEMORY_MB": 1024, "DISK_GB": 4}}
+        return self.fault(404, f"no placement route {path}")
 
 
 @pytest.fixture
@@ -123,10 +143,11 @@ def nova():
     return FakeNova()
 
 
-def make_client(nova, cap="2.96"):
+def make_client(nova, cap="2.96", placement=None):
     sess = ks_session.Session()
     sess.session.mount("http://nova.test", FakeTransport(nova))
-    return NovaClient(sess, adapter_options={"endpoint_override": BASE}, max_microversion=cap)
+    return NovaClient(sess, adapter_options={"endpoint_override": BASE}, max_microversion=cap,
+                      placement_endpoint_override=placement)
 
 
 def version_header(nova, path_part):
@@ -301,3 +322,31 @@ def test_state_changes_are_logged(nova, caplog):
     client = make_client(nova)
     client.evacuate("u1", host="r1")
     assert "Call evacuate command for instance u1 on host r1" in caplog.text
+
+
+def test_host_capacities_from_placement_apply_allocation_ratios(nova):
+    caps = make_client(nova, placement="http://nova.test/placement").host_capacities(["c1"])
+    # VCPU (8 - 0) * 4.0 - 2 = 30; RAM (4096 - 512) * 1.0 - 1024 = 2560; disk 40 - 4 = 36.
+    assert (caps["c1"].free_vcpus, caps["c1"].free_ram_mb, caps["c1"].free_disk_gb) == (30, 2560, 36)
+    assert caps["c1"].running_vms == 2 and caps["c1"].total_vcpus is None  # ratios already applied
+
+
+def test_placement_failure_falls_back_to_hypervisor_statistics(nova):
+    nova.placement_status = 503
+    client = make_client(nova, placement="http://nova.test/placement")
+    assert client.host_capacities(["c1"])["c1"].free_vcpus == 6
+    nova.placement_status = 200  # a transient failure: Placement is asked again next time
+    assert client.host_capacities(["c1"])["c1"].free_vcpus == 30
+
+
+def test_placement_forbidden_is_not_asked_again(nova):
+    nova.placement_status = 403
+    client = make_client(nova, placement="http://nova.test/placement")
+    client.host_capacities(["c1"])
+    client.host_capacities(["c1"])
+    assert sum(1 for r in nova.requests if r[1].startswith("/placement")) == 1
+
+
+def test_no_placement_in_catalog_uses_hypervisor_statistics(nova):
+    caps = make_client(nova).host_capacities(["c1"])
+    assert caps["c1"].free_vcpus == 6 and caps["c1"].total_vcpus == 8

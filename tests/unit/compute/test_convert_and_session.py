@@ -158,3 +158,15 @@ def test_incomplete_nova_section_is_a_clear_error():
     conf.set_override("auth_type", "password", group="nova")  # but no auth_url
     with pytest.raises(compute.NovaMisconfigured, match="auth"):
         compute.NovaClient.from_conf(conf)
+
+
+def test_free_from_placement_inventory():
+    from masakari_ha.compute.placement import combine, free_from_inventory
+
+    free = free_from_inventory(
+        {"VCPU": {"total": 16, "reserved": 2, "allocation_ratio": 16.0},
+         "MEMORY_MB": {"total": 65536, "reserved": 512, "allocation_ratio": 1.5}},
+        {"VCPU": 300, "MEMORY_MB": 90000})
+    assert free == {"free_vcpus": 0, "free_ram_mb": 7536, "free_disk_gb": None}  # 224-300 floored at 0
+    cap = combine("c1", [free, {"free_vcpus": 4, "free_ram_mb": 100, "free_disk_gb": 10}], 3)
+    assert (cap.free_vcpus, cap.free_ram_mb, cap.free_disk_gb, cap.running_vms) == (4, 7636, None, 3)
