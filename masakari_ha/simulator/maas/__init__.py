@@ -81,7 +81,8 @@ class MaasEmulator:
 
     def start(self) -> "MaasEmulator":
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"maas-sim-{self.port}", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"maas-sim-{self.port}", daemon=True,
         )
         self._thread.start()
         return self
