@@ -35,6 +35,7 @@ class Claim:
     type: str
     payload: dict
     generated_time: datetime.datetime
+    created_at: datetime.datetime | None
     source_host_uuid: str
     segment_uuid: str | None
     previous_status: str
@@ -114,6 +115,7 @@ def claim(notification_uuid: str, owner: str, lease_seconds: int) -> Claim:
             type=row.type,
             payload=json.loads(row.payload) if row.payload else {},
             generated_time=row.generated_time,
+            created_at=row.created_at,
             source_host_uuid=row.source_host_uuid,
             segment_uuid=segment_id,
             previous_status=old,

@@ -13,8 +13,8 @@ from masakari_ha.engine.flows import host_failure, instance_failure, process_fai
 LOG = logging.getLogger(__name__)
 
 SEGMENT_DISABLED = "Recovery aboart: the segment HA is disabled."
-#: Nova's clock and the monitors' may differ: evacuation records this much older than the
-#: notification's generated_time still count as this incident's.
+#: Nova's clock, the monitors' and ours may differ: evacuation records this much older than
+#: the notification (generated or stored, whichever is earlier) still count as this incident's.
 CLOCK_SLACK = datetime.timedelta(minutes=5)
 
 
@@ -54,7 +54,8 @@ class Processor:
         except claims.ClaimRefused as refused:
             LOG.debug("Notification %s not claimed: %s", notification_uuid, refused.reason)
             return None
-        control = RunControl(notification_uuid, since=claim.generated_time - CLOCK_SLACK)
+        received = min(t for t in (claim.generated_time, claim.created_at) if t is not None)
+        control = RunControl(notification_uuid, since=received - CLOCK_SLACK)
         with self._lock:
             self._running[notification_uuid] = control
         try:
