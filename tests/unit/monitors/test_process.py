@@ -60,3 +60,13 @@ P = proc.ProcInfo
 ])
 def test_exact_match_not_substring(pattern, info, expected):
     assert proc.matches(pattern, info) is expected
+
+
+def test_shipped_sample_is_valid():
+    import pathlib
+    sample = pathlib.Path(__file__).resolve().parents[3] / "etc" / "process_list.yaml.sample"
+    specs = processlist.load(str(sample))
+    assert [s.short_name for s in specs] == ["libvirtd", "nova-compute",
+                                             "masakari-ha-instancemonitor",
+                                             "masakari-ha-hostmonitor"]
+    assert specs[1].restart_command == ("systemctl", "restart", "nova-compute")
