@@ -10,7 +10,10 @@ Task names resolve through the entry point namespace ``masakari_ha.task_flow.tas
 their own tasks.
 """
 
-from oslo_config import cfg
+from oslo_config import cfg, types
+
+# Upstream's type: a dict of stage -> bracketed list of quoted task names.
+TASK_LISTS = types.Dict(value_type=types.List(bounds=True, item_type=types.String(quotes=True)))
 
 taskflow_group = cfg.OptGroup(
     "taskflow_driver_recovery_flows",
@@ -19,8 +22,9 @@ taskflow_group = cfg.OptGroup(
 )
 
 taskflow_opts = [
-    cfg.DictOpt(
-        "host_auto_failure_recovery_tasks",
+    cfg.Opt(
+        type=TASK_LISTS,
+        name="host_auto_failure_recovery_tasks",
         default={
             "pre": ["disable_compute_service_task"],
             "main": ["prepare_HA_enabled_instances_task"],
@@ -29,8 +33,9 @@ taskflow_opts = [
         help="Tasks of the host failure flow with recovery method 'auto' (and the auto phase "
         "of the priority methods).",
     ),
-    cfg.DictOpt(
-        "host_rh_failure_recovery_tasks",
+    cfg.Opt(
+        type=TASK_LISTS,
+        name="host_rh_failure_recovery_tasks",
         default={
             "pre": ["disable_compute_service_task"],
             "main": ["prepare_HA_enabled_instances_task", "evacuate_instances_task"],
@@ -39,8 +44,9 @@ taskflow_opts = [
         help="Tasks of the host failure flow with recovery method 'reserved_host' (and the "
         "reserved-host phase of the priority methods).",
     ),
-    cfg.DictOpt(
-        "instance_failure_recovery_tasks",
+    cfg.Opt(
+        type=TASK_LISTS,
+        name="instance_failure_recovery_tasks",
         default={
             "pre": ["stop_instance_task"],
             "main": ["start_instance_task"],
@@ -48,8 +54,9 @@ taskflow_opts = [
         },
         help="Tasks of the instance (VM) failure flow.",
     ),
-    cfg.DictOpt(
-        "process_failure_recovery_tasks",
+    cfg.Opt(
+        type=TASK_LISTS,
+        name="process_failure_recovery_tasks",
         default={
             "pre": ["disable_compute_node_task"],
             "main": ["confirm_compute_node_disabled_task"],
