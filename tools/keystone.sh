@@ -58,7 +58,7 @@ key_repository = $DIR/credential-keys
 enabled = false
 EOF
   if [ ! -f "$DIR/.db-ready" ]; then
-    rm -f "$DIR/keystone.sqlite" "$DIR/.bootstrapped"
+    rm -f "$DIR/keystone.sqlite" "$DIR/.personas-v2"
     : > "$DIR/manage.log"
     kmanage db_sync
     # WAL: keystone opens a second connection inside some write requests (role/project create);
@@ -92,9 +92,9 @@ up() {
     start_uwsgi
     log "started at $AUTH_URL"
   fi
-  if [ ! -f "$DIR/.bootstrapped" ]; then
+  if [ ! -f "$DIR/.personas-v2" ]; then
     "$PY" "$TOOLS/keystone_catalog.py" "$AUTH_URL" personas || die "creating persona users failed"
-    touch "$DIR/.bootstrapped"
+    touch "$DIR/.personas-v2"
   fi
   "$PY" "$TOOLS/keystone_catalog.py" "$AUTH_URL" endpoint "$api_url" || die "registering instance-ha endpoint failed"
   log "instance-ha endpoint -> $api_url"

@@ -12,7 +12,8 @@ user       project          roles                     used for
 =========  ===============  ========================  ===============================================
 admin      admin            admin (bootstrap)         the "admin" persona, operator CLI tests
 member     demo             member                    the "member" persona
-reader     demo             reader                    the "reader" persona
+reader     demo + system    reader (project demo and  the "reader" persona: system-scoped reader
+                            system "all")             (project-scoped, it is a plain project reader)
 service    service          service                   the "service" persona (monitors)
 masakari   service          admin, service            keystonemiddleware's own service user
 =========  ===============  ========================  ===============================================
@@ -32,6 +33,9 @@ REGION = "RegionOne"
 SERVICE_TYPE = "instance-ha"
 SERVICE_NAME = "masakari"
 INTERFACES = ("public", "internal", "admin")
+
+# user -> roles on the whole system (system scope "all")
+SYSTEM_ROLES: dict[str, tuple[str, ...]] = {"reader": ("reader",)}
 
 # user -> (project, roles)
 PERSONAS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -62,13 +66,13 @@ class _Identity:
     def post(self, path: str, body: dict) -> dict:
         return self.sess.post(path, json=body, **self.kw).json()
 
-    def find(self, collection: str, key: str, **filters: str) -> dict | None:
+    def find(self, collection: str, **filters: str) -> dict | None:
         query = "&".join(f"{k}={v}" for k, v in filters.items())
         items = self.get(f"/{collection}?{query}")[collection]
         return items[0] if items else None
 
     def ensure(self, collection: str, key: str, body: dict, **filters: str) -> dict:
-        found = self.find(collection, key, **filters)
+        found = self.find(collection, **filters)
         return found if found else self.post(f"/{collection}", {key: body})[key]
 
 
@@ -85,6 +89,8 @@ def ensure_personas(auth_url: str) -> None:
         for role in role_names:
             ident.sess.put(f"/projects/{projects[project]['id']}/users/{u['id']}/roles/{roles[role]['id']}",
                            **ident.kw)
+        for role in SYSTEM_ROLES.get(user, ()):
+            ident.sess.put(f"/system/users/{u['id']}/roles/{roles[role]['id']}", **ident.kw)
 
 
 def register_endpoint(auth_url: str, url: str) -> None:

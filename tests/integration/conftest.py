@@ -138,3 +138,18 @@ def api(request, servers, tmp_path_factory):
     yield api_proc
     api_proc.stop()
     db.drop()
+
+
+@pytest.fixture(scope="module")
+def keystone_api(servers, tmp_path_factory):
+    """``masakari-ha-api`` with ``auth_strategy = keystone`` against the real Keystone (2 workers,
+    SQLite, real RabbitMQ), registered as the ``instance-ha`` endpoint in Keystone's catalog."""
+    auth_url = servers.get("keystone").url
+    api_proc, db = start_api(servers, tmp_path_factory, "sqlite", 2, keystone=auth_url)
+    api_proc.auth_url = auth_url
+    try:
+        harness.keystone_catalog().register_endpoint(auth_url, api_proc.base_url + "/v1")
+        yield api_proc
+    finally:
+        api_proc.stop()
+        db.drop()

@@ -151,34 +151,34 @@ class ApiProcess:
 
     def write_config(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        auth = "keystone" if self.keystone else "noauth"
-        text = f"""\
-            [DEFAULT]
-            state_path = {self.workdir / 'state'}
-            masakari_api_listen = 127.0.0.1
-            masakari_api_listen_port = {self.port}
-            masakari_api_workers = {self.workers}
-            auth_strategy = {auth}
-            transport_url = {self.transport_url}
-            [database]
-            connection = {self.db_url}
-            [nova]
-            validate_host_names = False
-            """
+        lines = [
+            "[DEFAULT]",
+            f"state_path = {self.workdir / 'state'}",
+            "masakari_api_listen = 127.0.0.1",
+            f"masakari_api_listen_port = {self.port}",
+            f"masakari_api_workers = {self.workers}",
+            f"auth_strategy = {'keystone' if self.keystone else 'noauth'}",
+            f"transport_url = {self.transport_url}",
+            "[database]",
+            f"connection = {self.db_url}",
+            "[nova]",
+            "validate_host_names = False",
+        ]
         if self.keystone:
             ks = self.keystone
-            text += f"""\
-            [keystone_authtoken]
-            www_authenticate_uri = {ks.auth_url}
-            auth_url = {ks.auth_url}
-            auth_type = password
-            username = {ks.username}
-            password = {ks.password}
-            project_name = {ks.project_name}
-            user_domain_name = Default
-            project_domain_name = Default
-            region_name = RegionOne
-            """
+            lines += [
+                "[keystone_authtoken]",
+                f"www_authenticate_uri = {ks.auth_url}",
+                f"auth_url = {ks.auth_url}",
+                "auth_type = password",
+                f"username = {ks.username}",
+                f"password = {ks.password}",
+                f"project_name = {ks.project_name}",
+                "user_domain_name = Default",
+                "project_domain_name = Default",
+                "region_name = RegionOne",
+            ]
+        text = "\n".join(lines) + "\n"
         self.config_file.write_text(textwrap.dedent(text) + textwrap.dedent(self.extra_conf))
 
     def manage(self, *args: str, timeout: int = 180) -> subprocess.CompletedProcess:
@@ -243,3 +243,37 @@ def openstack_cli() -> str:
     """Path of the venv's ``openstack`` (python-openstackclient + python-masakariclient)."""
     path = BIN / "openstack"
     return str(path) if path.exists() else (shutil.which("openstack") or "openstack")
+
+
+# --------------------------------------------------------------------------- Keystone
+
+def keystone_catalog():
+    """tools/keystone_catalog.py as a module (identity set-up and endpoint registration)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("keystone_catalog", TOOLS / "keystone_catalog.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# persona -> (user, project or None for system scope "all")
+PERSONAS = {
+    "admin": ("admin", "admin"),
+    "member": ("member", "demo"),
+    "reader": ("reader", None),              # system-scoped reader (secure-RBAC system reader)
+    "project-reader": ("reader", "demo"),    # the same user scoped to a project
+    "service": ("service", "service"),
+}
+
+
+def persona_token(auth_url: str, persona: str) -> str:
+    """A real Keystone token for ``persona`` (see PERSONAS)."""
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import v3
+
+    user, project = PERSONAS[persona]
+    scope = {"project_name": project, "project_domain_id": "default"} if project else {"system_scope": "all"}
+    auth = v3.Password(auth_url=auth_url, username=user, password=user + "pass", user_domain_id="default",
+                       **scope)
+    return ks_session.Session(auth=auth).get_token()
