@@ -49,44 +49,23 @@ install_packages() {
   fi
 }
 
-# Our fence agents in the places pacemaker looks for them (/usr/sbin/fence_*, cluster-glue's
-# external/ plugin directory).  Each file carries $MARK so `down` removes only what we installed.
+# The fence agents where pacemaker looks for them: fence_labdummy (ours, tagged with $MARK so
+# `down` removes only that file) and the project's stonith:fence_maas + stonith:external/maas
+# wrappers, installed with the project's own tools/install-fence-maas.sh; `down` uninstalls
+# them again only if they were not installed before `up` (remembered in $RUN/fence-maas-ours).
 install_agents() {
   install -m 0755 "$HERE/fence_labdummy.py" /usr/sbin/fence_labdummy
   sed -i "2i $MARK" /usr/sbin/fence_labdummy
-  if [ -x "$REPO/.venv/bin/fence_maas" ]; then
-    if [ ! -e /usr/sbin/fence_maas ] || grep -q "$MARK" /usr/sbin/fence_maas; then
-      printf '#!/bin/sh\n%s\nexec %s "$@"\n' "$MARK" "$REPO/.venv/bin/fence_maas" > /usr/sbin/fence_maas
-      chmod 0755 /usr/sbin/fence_maas
-    fi
+  have_fence_maas || return 0
+  if ! "$HERE/install-fence-maas.sh" status >/dev/null 2>&1; then
+    touch "$RUN/fence-maas-ours"
   fi
-  local plugin
-  plugin=$(external_plugin_source)
-  if [ -n "$plugin" ] && [ -d /usr/lib/stonith/plugins/external ]; then
-    local dst=/usr/lib/stonith/plugins/external/maas
-    if [ ! -e $dst ] || grep -q "$MARK" $dst; then
-      printf '#!/bin/sh\n%s\nexec %s "$@"\n' "$MARK" "$plugin" > $dst
-      chmod 0755 $dst
-    fi
-  fi
-}
-
-# The project's external/maas plugin: a console script in the venv or a file shipped in the tree.
-external_plugin_source() {
-  local c
-  for c in "$REPO/.venv/bin/masakari-ha-external-maas" "$REPO/tools/stonith/external/maas" \
-           "$REPO/etc/stonith/external/maas" "$REPO/masakari_ha/fencing/external_maas.sh"; do
-    [ -x "$c" ] && { echo "$c"; return; }
-  done
-  if [ -x "$PY" ] && "$PY" -c 'import masakari_ha.fencing.external_maas' 2>/dev/null; then
-    local w=$LAB/external-maas.sh
-    printf '#!/bin/sh\nexec %s -m masakari_ha.fencing.external_maas "$@"\n' "$PY" > "$w"
-    chmod 0755 "$w"; echo "$w"
-  fi
+  "$HERE/install-fence-maas.sh" install "$PY" >/dev/null 2>&1 || die "tools/install-fence-maas.sh install failed"
 }
 
 have_fence_maas() {
-  [ -x "$REPO/.venv/bin/fence_maas" ] && "$PY" -c 'import masakari_ha.fencing.agent, masakari_ha.simulator.maas' 2>/dev/null
+  [ -x "$HERE/install-fence-maas.sh" ] && [ -x "$PY" ] &&
+    "$PY" -c 'import masakari_ha.fencing.agent, masakari_ha.fencing.external_maas, masakari_ha.simulator.maas' 2>/dev/null
 }
 
 # --- MAAS emulator (the lab's own instance, port 15241) -----------------------------------
@@ -313,9 +292,10 @@ down() {
     rm -f "$LAB/cib-saved.marker"
   fi
   rm -f /var/lib/corosync/ringid_* 2>/dev/null
-  for f in /usr/sbin/fence_labdummy /usr/sbin/fence_maas /usr/lib/stonith/plugins/external/maas; do
-    [ -f "$f" ] && grep -q "$MARK" "$f" && rm -f "$f"
-  done
+  [ -f /usr/sbin/fence_labdummy ] && grep -q "$MARK" /usr/sbin/fence_labdummy && rm -f /usr/sbin/fence_labdummy
+  if [ -e "$RUN/fence-maas-ours" ]; then
+    "$HERE/install-fence-maas.sh" uninstall >/dev/null 2>&1; rm -f "$RUN/fence-maas-ours"
+  fi
   rm -f "$RUN/fence-agent" "$RUN/n" "$RUN"/netcut-*
   log "down"
 }

@@ -162,11 +162,33 @@ class PacemakerLab:
         resp.raise_for_status()
         return resp.json()
 
+    def maas_machine(self, hostname: str, **fields) -> dict:
+        """Read (no fields) or change (fields) one emulated machine."""
+        url = f"{self.maas_control}/machines/{hostname}"
+        resp = requests.patch(url, json=fields, timeout=5) if fields else requests.get(url, timeout=5)
+        resp.raise_for_status()
+        return resp.json()
+
     def maas_reset(self) -> None:
-        requests.delete(self.maas_control + "/actions", timeout=5).raise_for_status()
+        """Every machine on, the lab's delays, no injected fault, no recorded action."""
         for machine in requests.get(self.maas_control + "/machines", timeout=5).json():
-            requests.patch(f"{self.maas_control}/machines/{machine['hostname']}",
-                           json={"power_state": "on"}, timeout=5).raise_for_status()
+            self.maas_machine(machine["hostname"], power_state="on", off_delay=0.5, on_delay=0.5,
+                              query_fault=None, power_off_fault=None, power_on_fault=None)
+        requests.delete(self.maas_control + "/actions", timeout=5).raise_for_status()
+
+    def use_fence_agent(self, agent: str) -> None:
+        """Make ``st-lab`` a ``stonith:<agent>`` device and wait until pacemaker runs it."""
+        if self.fence_agent != agent:
+            self.run("fence-agent", agent)
+
+        def running():
+            for rsc in self.crm_mon().iter("resource"):
+                if rsc.get("id") == "st-lab":
+                    return (rsc.get("resource_agent") == f"stonith:{agent}"
+                            and rsc.get("role") == "Started" and rsc.get("failed") == "false")
+            return False
+
+        wait_for(running, 30, f"stonith:{agent} to be started by pacemaker")
 
     def labdummy_calls(self) -> list[dict]:
         path = Path(self.env["MASAKARI_HA_PCMK_FENCE_LOG"])
