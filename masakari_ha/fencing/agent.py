@@ -124,7 +124,7 @@ def do_status(client: maas.MaasClient, config: opts.AgentConfig, host: str) -> i
 def do_monitor(client: maas.MaasClient, config: opts.AgentConfig) -> int:
     client.version()
     who = client.whoami()
-    LOG.info("MAAS at %s answers and accepts the key (user %s)", client.base_url,
+    LOG.debug("MAAS at %s answers and accepts the key (user %s)", client.base_url,
              who.get("username", "?"))
     for host in config.hostnames:
         client.system_id(host)

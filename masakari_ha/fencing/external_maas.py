@@ -163,7 +163,7 @@ def run(action: str, host: Optional[str], env: Mapping[str, str]) -> int:
     if action == "status":
         client.version()
         who = client.whoami()
-        LOG.info("MAAS at %s accepts the key (user %s)", client.base_url, who.get("username", "?"))
+        LOG.debug("MAAS at %s accepts the key (user %s)", client.base_url, who.get("username", "?"))
         return 0
     target = _target(env, host)
     if action == "off":
