@@ -73,3 +73,12 @@ def test_summary_without_entries():
 def test_bad_xml():
     with pytest.raises(ph.HistoryParseError):
         ph.parse_history("<not-closed")
+
+
+def test_real_stonith_admin_output_after_fence_maas_fenced_a_node():
+    events = _events("stonith_admin_history_real_success.xml")
+    assert [(e.action, e.target, e.status, e.delegate) for e in events] == [
+        ("reboot", "remote3", "success", "ctl1")]
+    now = T("2026-11-21 04:45:00Z")
+    assert ph.proof(events, "remote3", now, max_age=300) == events[0]
+    assert ph.proof(events, "remote1", now, max_age=300) is None
