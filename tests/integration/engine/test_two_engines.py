@@ -45,7 +45,7 @@ project_domain_name = {creds['project_domain_name']}
 """)
 
 
-def _wait(condition, timeout, what, procs=()):
+def _wait(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -78,6 +78,11 @@ def test_killed_engine_work_is_finished_by_the_other_exactly_once(servers, tmp_p
             engines[name] = subprocess.Popen([str(harness.BIN / "masakari-ha-engine"), "--config-file", str(conf)],
                                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
             log.close()
+        # A cast sent before an engine bound its queue would be dropped by the broker (the
+        # sweep would find it a minute later); this test wants the cast path, so wait.
+        for name in engines:
+            _wait(lambda: b" listening on topic " in (workdir / f"{name}.log").read_bytes(), 60,
+                  f"{name} to listen")
         guests = [cloud.add_server("compute-1", metadata={"HA_Enabled": "True"}).uuid for _ in range(GUESTS)]
         base = api.base_url + "/v1"
         segment = requests.post(f"{base}/segments", json={"segment": {
