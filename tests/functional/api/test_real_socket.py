@@ -142,3 +142,38 @@ def test_api_workers_dedup_across_processes(api_process):
     statuses = _race(api_process, [_notification("compute-procs")] * N_CLIENTS)
     assert statuses.count(202) == 1, statuses
     assert statuses.count(409) == N_CLIENTS - 1, statuses
+
+
+def test_masakari_ha_all_embedded_default(tmp_path):
+    """First start creates the SQLite database under state_path and serves without auth."""
+    port = _free_port()
+    config = tmp_path / "all.conf"
+    config.write_text(f"[DEFAULT]\nstate_path = {tmp_path / 'state'}\n"
+                      f"masakari_api_listen_port = {port}\n")
+    log_path = tmp_path / "all.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "masakari_ha.cmd.all", "--config-file",
+                                    str(config)], stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(base + "/healthcheck", timeout=2).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("masakari-ha-all did not start:\n" + log_path.read_text())
+                time.sleep(0.2)
+            assert (tmp_path / "state" / "masakari_ha.sqlite").exists()
+            _setup_host(base, "compute-all")  # no Nova needed: validation off by default here
+            created = requests.post(f"{base}/v1/notifications", json=_notification("compute-all"),
+                                    timeout=30)
+            assert created.status_code == 202, created.text
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    text = log_path.read_text()
+    assert "NO authentication" in text
+    assert f"127.0.0.1:{port}" in text
