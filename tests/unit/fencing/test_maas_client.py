@@ -2,7 +2,7 @@
 
 import json
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
