@@ -149,9 +149,13 @@ def fence(
             reason = f"hard power-off refused and MAAS reports '{state.value}': {exc}"
             step(f"not fenced: {reason}")
             return step.result(False, state, reason)
+        except (maas.MaasTimeout, maas.MaasConnectionError) as exc:
+            # The request may or may not have reached MAAS: only the power state can tell.
+            step(f"hard power-off request unanswered ({exc}); checking the power state")
+            answer = {}
         if answer is None:
             step("hard power-off requested; MAAS says no action was needed")
-        else:
+        elif answer:
             step(f"hard power-off sent (comment: {comment})")
         reached, state, reason = wait_for_state(
             client, host, PowerState.OFF, policy, step, clock=clock, sleep=sleep

@@ -155,3 +155,15 @@ def test_power_on_not_reached_has_reason():
     client = ScriptedClient([OFF], clock=clock)
     result = verify.power_on(client, "node1", "c", POLICY, clock=clock, sleep=clock.sleep)
     assert result.power_state is PowerState.OFF and "not reported on" in result.reason
+
+
+def test_unanswered_power_off_is_settled_by_the_power_state():
+    clock = ManualClock()
+    client = ScriptedClient([ON, OFF], power_off_error=maas.MaasTimeout("no answer within 5 s"), clock=clock)
+    result = _fence(client, clock)
+    assert result.fenced is True
+    assert "unanswered" in result.detail
+    clock = ManualClock()
+    client = ScriptedClient([ON], power_off_error=maas.MaasConnectionError("refused"), clock=clock)
+    result = _fence(client, clock)
+    assert result.fenced is False and "not reported off within 30 s" in result.reason
