@@ -27,7 +27,7 @@ import threading
 from typing import Any, Optional
 
 from masakari_ha.simulator.maas import auth
-from masakari_ha.simulator.maas.server import _Server
+from masakari_ha.simulator.maas.server import EmulatorServer
 from masakari_ha.simulator.maas.state import Machine, MaasWorld, SimError
 
 __all__ = ["DEFAULT_API_KEY", "Machine", "MaasEmulator", "MaasWorld", "SimError"]
@@ -59,7 +59,7 @@ class MaasEmulator:
     ):
         self.world = MaasWorld(actions_log=actions_log)
         self.verifier = auth.PlaintextVerifier([])
-        self._server = _Server((host, port), self.world, self.verifier)
+        self._server = EmulatorServer((host, port), self.world, self.verifier)
         self._server.set_keys(api_key, readonly_api_key)
         self._thread: Optional[threading.Thread] = None
         for entry in machines or ():

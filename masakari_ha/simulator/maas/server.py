@@ -45,10 +45,10 @@ MAAS_VERSION = {"capabilities": ["networks-management", "static-ipaddresses", "i
 
 
 class MaasHandler(BaseHTTPRequestHandler):
-    """One request. ``self.server`` is a :class:`_Server` with ``world`` and ``verifier``."""
+    """One request. ``self.server`` is a :class:`EmulatorServer` with ``world`` and ``verifier``."""
 
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: "EmulatorServer"
 
     def log_message(self, fmt: str, *args: Any) -> None:  # requests go to logging, not stderr
         LOG.debug("maas-sim %s " + fmt, self.client_address[0], *args)
@@ -232,7 +232,7 @@ class MaasHandler(BaseHTTPRequestHandler):
             raise SimError(f"no control endpoint {method} /_sim/{path}", 404)
 
 
-class _Server(ThreadingHTTPServer):
+class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
