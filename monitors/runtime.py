@@ -2,11 +2,11 @@
 (spool + sender, or a printer for ``--once``/``--dry-run``), the health file and SIGTERM.
 """
 
-import datetime
 import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from typing import Any, Protocol
@@ -146,7 +146,6 @@ class Health:
 
 def resolve_hostname(conf: cfg.ConfigOpts) -> str:
     """``[DEFAULT] hostname`` or, unset, this machine's host name."""
-    import socket
     return conf.hostname or socket.gethostname()
 
 
@@ -162,6 +161,3 @@ def install_stop_handler() -> threading.Event:
     signal.signal(signal.SIGINT, _handler)
     return stop
 
-
-def utc_timestamp(when: datetime.datetime) -> float:
-    return when.timestamp()

@@ -13,7 +13,6 @@ from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
-from keystoneauth1 import session as ks_session
 
 from monitors.conf import api as api_conf
 
