@@ -71,9 +71,10 @@ def create_app(conf, *, engine_client=None, auth_wrapper=None):
         enforcer=policy.get_enforcer(conf),
         engine_client_factory=_engine_client_factory,
     )
+    # Tolerate a trailing slash on every route (set before the rules are added).
+    flask_app.url_map.strict_slashes = False
     for blueprint in BLUEPRINTS:
         flask_app.register_blueprint(blueprint)
-    flask_app.url_map.strict_slashes = False
     _install_hooks(flask_app, conf)
 
     if auth.is_noauth(conf):

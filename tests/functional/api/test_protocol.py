@@ -218,3 +218,10 @@ def test_healthcheck_reports_an_unreachable_database(api):
     response = api.get("/healthcheck")
     assert response.status_code == 503
     assert response.get_data(as_text=True) == "DATABASE UNREACHABLE"
+
+
+def test_trailing_slashes_are_tolerated(api):
+    segment = api.segment()
+    assert api.get("/v1/segments/").status_code == 200
+    assert api.get(f"/v1/segments/{segment['uuid']}/hosts/").status_code == 200
+    assert api.get("/v1/notifications/").status_code == 200
