@@ -91,6 +91,7 @@ def update_host(session: Session, segment_uuid: str, host_uuid: str, values: dic
     """Change a host; 404 unknown, 409 name taken or its segment under recovery."""
     segments_db.get_segment(session, segment_uuid)
     host = get_host(session, host_uuid, segment_uuid)
+    segments_db.lock_hosts(session, segment_uuid)
     if segments_db.is_under_recovery(session, segment_uuid):
         raise exception.HostInUse(uuid=host_uuid)
     if "name" in values and values["name"] != host.name and _name_taken(
@@ -111,6 +112,7 @@ def delete_host(session: Session, segment_uuid: str, host_uuid: str) -> None:
     """Soft-delete a host; 404 unknown, 409 when its segment is under recovery."""
     segments_db.get_segment(session, segment_uuid)
     host = get_host(session, host_uuid, segment_uuid)
+    segments_db.lock_hosts(session, segment_uuid)
     if segments_db.is_under_recovery(session, segment_uuid):
         raise exception.HostInUse(uuid=host_uuid)
     host.mark_deleted()

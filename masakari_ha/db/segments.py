@@ -72,6 +72,21 @@ def create_segment(session: Session, values: dict) -> FailoverSegment:
     return segment
 
 
+def lock_hosts(session: Session, segment_uuid: str) -> None:
+    """Row-lock the live hosts of a segment (PostgreSQL/MySQL; SQLite writers are exclusive).
+
+    Notification intake locks its source host row first, so taking these locks before
+    :func:`is_under_recovery` makes "check the guard, then change the segment or host"
+    atomic against a notification arriving at the same moment.
+    """
+    session.execute(
+        sa.select(Host.id)
+        .where(Host.failover_segment_id == segment_uuid, Host.deleted == 0)
+        .order_by(Host.id)
+        .with_for_update()
+    )
+
+
 def is_under_recovery(session: Session, segment_uuid: str) -> bool:
     """True when any live host of the segment has a notification new/running/error.
 
@@ -95,6 +110,7 @@ def is_under_recovery(session: Session, segment_uuid: str) -> bool:
 def update_segment(session: Session, segment_uuid: str, values: dict) -> FailoverSegment:
     """Change a segment; 404 unknown, 409 name taken or segment under recovery."""
     segment = get_segment(session, segment_uuid, for_update=True)
+    lock_hosts(session, segment_uuid)
     if is_under_recovery(session, segment_uuid):
         raise exception.FailoverSegmentInUse(uuid=segment_uuid)
     if "name" in values and values["name"] != segment.name and _name_taken(
@@ -114,6 +130,7 @@ def update_segment(session: Session, segment_uuid: str, values: dict) -> Failove
 def delete_segment(session: Session, segment_uuid: str) -> None:
     """Soft-delete a segment and all its live hosts; 404 unknown, 409 under recovery."""
     segment = get_segment(session, segment_uuid, for_update=True)
+    lock_hosts(session, segment_uuid)
     if is_under_recovery(session, segment_uuid):
         raise exception.FailoverSegmentInUse(uuid=segment_uuid)
     now = utcnow()
