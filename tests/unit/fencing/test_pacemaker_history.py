@@ -82,3 +82,11 @@ def test_real_stonith_admin_output_after_fence_maas_fenced_a_node():
     now = T("2026-11-21 04:45:00Z")
     assert ph.proof(events, "remote3", now, max_age=300) == events[0]
     assert ph.proof(events, "remote1", now, max_age=300) is None
+
+
+def test_real_output_while_fencing_keeps_failing_is_no_proof():
+    events = _events("stonith_admin_history_real_failed.xml")
+    assert sorted(e.status for e in events) == ["failed", "pending"]
+    now = T("2026-11-21 04:48:30Z")
+    assert ph.proof(events, "remote3", now, max_age=900) is None
+    assert ph.summary(events, "remote3").startswith("latest fencing of remote3 in pacemaker's history: reboot")
