@@ -40,6 +40,10 @@ system_setup() {
   for d in "${DIRS[@]}"; do
     [ -d "$d" ] || { mkdir -p "$d" && note_created dirs "$d"; }
   done
+  # Directories libvirtd itself creates on its first start.
+  for d in /etc/libvirt/qemu /etc/libvirt/nwfilter /etc/libvirt/secrets /etc/libvirt/storage; do
+    [ -d "$d" ] || note_created dirs "$d"
+  done
   if [ ! -e "$RUN/qemu.conf.saved" ]; then
     if [ -e "$QEMU_CONF" ]; then cp -a "$QEMU_CONF" "$RUN/qemu.conf.orig"; fi
     touch "$RUN/qemu.conf.saved"

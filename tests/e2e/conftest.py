@@ -243,6 +243,47 @@ def pcmk(pacemaker_lab):
 
 
 # --------------------------------------------------------------------------------------------
+# libvirt
+# --------------------------------------------------------------------------------------------
+class LibvirtLab:
+    """Driver for tools/libvirt-lab.sh: the system libvirtd with tiny TCG domains."""
+
+    script = TOOLS / "libvirt-lab.sh"
+    uri = "qemu:///system"
+
+    def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
+        proc = subprocess.run([str(self.script), *args], capture_output=True, text=True,
+                              timeout=timeout, env=_script_env())
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"libvirt-lab.sh {' '.join(args)} failed ({proc.returncode}): "
+                               f"{proc.stderr.strip()[-2000:]}")
+        return proc
+
+    def domstate(self, name: str) -> str:
+        return subprocess.run(["virsh", "-c", self.uri, "domstate", "--reason", name],
+                              capture_output=True, text=True, timeout=30).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def libvirt_lab():
+    reason = _preconditions("the libvirt bed")
+    if reason:
+        unavailable(reason)
+    lab = LibvirtLab()
+    was_up = lab.run("status", check=False).returncode == 0
+    t0 = time.monotonic()
+    try:
+        lab.run("up", timeout=900)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        lab.run("down", check=False)
+        unavailable(f"tools/libvirt-lab.sh up failed: {exc}")
+    lab.startup_seconds = time.monotonic() - t0
+    yield lab
+    if not was_up:
+        lab.run("down", check=False)
+
+
+# --------------------------------------------------------------------------------------------
 # the masakari_ha API (a real process on SQLite, noauth)
 # --------------------------------------------------------------------------------------------
 def _free_port(address: str) -> int:
