@@ -154,6 +154,9 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
     if blocked:
         return [Decision(me, blocked)]
     decisions: list[Decision] = []
+    for gone in sorted(set(records) - set(status.nodes)):
+        del records[gone]
+        decisions.append(Decision(gone, "no longer in the cluster configuration: forgotten"))
     observed = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
     for node in watched_nodes(status, me, settings):
         rec = records.setdefault(node.name, NodeRecord())

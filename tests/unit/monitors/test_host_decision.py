@@ -185,3 +185,11 @@ def test_fence_time_second_resolution():
     assert decision.fenced_after([ev], "n", t + 0.9)
     assert not decision.fenced_after([ev], "n", t + 1.0)
     assert not decision.fenced_after([ev], "other", t - 10)
+
+
+def test_nodes_removed_from_the_cluster_are_forgotten_not_reported(xml):
+    records, _ = run([st(xml, HEALTHY)])
+    records["old-node"] = NodeRecord(reported="online", last_seen_online=1.0)
+    _, out = run([st(xml, HEALTHY)], records=records)
+    assert "old-node" not in records and sent(out[0]) == []
+    assert any("forgotten" in d.reason for d in out[0])
