@@ -38,7 +38,6 @@ from masakari_ha.compute.microversion import (
     negotiate,
     parse_version_document,
 )
-from masakari_ha.compute.placement import PlacementReader
 from masakari_ha.compute.models import (
     MIGRATION_TYPE_EVACUATION,
     Aggregate,
@@ -47,6 +46,7 @@ from masakari_ha.compute.models import (
     Migration,
     Server,
 )
+from masakari_ha.compute.placement import PlacementReader
 
 LOG = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import session as ks_session
@@ -80,7 +81,7 @@ class PlacementReader:
         """
         providers = []
         for name in node_names:
-            found = self._get(f"/resource_providers?name={_quote(name)}", host).get("resource_providers") or []
+            found = self._get(f"/resource_providers?name={quote(name, safe='')}", host).get("resource_providers") or []
             if not found:
                 raise exc.NovaNotFound(f"Placement has no resource provider {name} for host {host}")
             uuid = found[0]["uuid"]
@@ -88,9 +89,3 @@ class PlacementReader:
             usages = self._get(f"/resource_providers/{uuid}/usages", host).get("usages") or {}
             providers.append(free_from_inventory(inventories, usages))
         return combine(host, providers, running_vms)
-
-
-def _quote(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
