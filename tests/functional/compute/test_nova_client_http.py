@@ -209,7 +209,10 @@ def test_host_capacities(nova_env):
     assert caps["compute-4"].free_vcpus == host.vcpus - usage["vcpus_used"]
     assert caps["compute-4"].free_ram_mb == host.memory_mb - usage["memory_mb_used"]
     assert caps["compute-4"].free_disk_gb == host.local_gb - usage["local_gb_used"]
-    assert caps["compute-4"].running_vms == 3 and caps["compute-4"].total_vcpus == host.vcpus
+    assert caps["compute-4"].running_vms == 3
+    # Placement (when the emulator offers it) applies allocation ratios itself and reports no
+    # totals; the os-hypervisors fallback reports them for the planner.
+    assert caps["compute-4"].total_vcpus in (None, host.vcpus)
     assert caps["compute-1"].running_vms == 0
     assert not caps["nowhere"].known
 
