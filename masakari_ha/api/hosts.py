@@ -42,8 +42,9 @@ def index(segment_id: str):
     common.authorize(f"{HOSTS}:index")
     params = common.list_params(_FILTERS)
     with db_session.transaction() as session:
-        rows = hosts_db.list_hosts(session, segment_id, params)
-        return common.respond({"hosts": [views.host(row) for row in rows]})
+        segment, rows = hosts_db.list_host_rows(session, segment_id, params)
+    segment_body = views.segment(segment)
+    return common.respond({"hosts": [views.host(row, segment_body) for row in rows]})
 
 
 @bp.post("/v1/segments/<segment_id>/hosts")

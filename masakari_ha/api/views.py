@@ -8,7 +8,7 @@ def timestamp(value: datetime.datetime | None) -> str | None:
     """Upstream's wire format: ``2017-04-21T08:59:53.000000`` (naive UTC, no zone)."""
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return value.isoformat(timespec="microseconds")
 
 
 def _common(row) -> dict:
@@ -34,13 +34,15 @@ def segment(row) -> dict:
     return body
 
 
-def host(row) -> dict:
+def host(row, segment_body: dict | None = None) -> dict:
+    """A host; ``segment_body`` (its segment's view) saves re-rendering it per host."""
     body = _common(row)
     body.update({
         "uuid": row.uuid,
         "name": row.name,
         "failover_segment_id": row.failover_segment_id,
-        "failover_segment": segment(row.failover_segment),
+        "failover_segment": segment_body if segment_body is not None
+        else segment(row.failover_segment),
         "type": row.type,
         "reserved": bool(row.reserved),
         "control_attributes": row.control_attributes,

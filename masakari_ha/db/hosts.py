@@ -63,6 +63,20 @@ def list_hosts(session: Session, segment_uuid: str, params: listing.ListParams) 
     return listing.paginate(session, stmt, Host, params, SORT_KEYS)
 
 
+def list_host_rows(session: Session, segment_uuid: str, params: listing.ListParams):
+    """Like :func:`list_hosts` but returns ``(segment, rows)`` with plain read-only rows
+    (no ORM objects): the API's fast path for segments with hundreds of hosts."""
+    segment = segments_db.get_segment(session, segment_uuid)
+    stmt = sa.select(*Host.__table__.columns).where(
+        Host.failover_segment_id == segment_uuid, Host.deleted == 0
+    )
+    for key, value in params.filters.items():
+        if key not in FILTERS:
+            raise ValueError(f"unsupported host filter {key}")
+        stmt = stmt.where(getattr(Host, key) == value)
+    return segment, listing.paginate(session, stmt, Host, params, SORT_KEYS, plain_rows=True)
+
+
 def _name_taken(session: Session, name: str, except_uuid: str | None = None) -> bool:
     stmt = sa.select(Host.id).where(Host.name == name, Host.deleted == 0)
     if except_uuid:
