@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -240,6 +241,14 @@ class EmulatorServer(ThreadingHTTPServer):
         super().__init__(address, MaasHandler)
         self.world = world
         self.verifier = verifier
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that gave up (its timeout) is normal here; anything else is logged."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError)):
+            LOG.debug("maas-sim: client %s went away", client_address[0])
+            return
+        LOG.exception("maas-sim: error serving %s", client_address[0])
 
     def set_keys(self, api_key: Optional[str], readonly_api_key: Optional[str] = None) -> None:
         try:
