@@ -87,6 +87,8 @@ class MaasHandler(BaseHTTPRequestHandler):
                 self._text(404, "Not Found")
         except SimError as exc:
             self._send(exc.status, {"error": str(exc)})
+        except (BrokenPipeError, ConnectionResetError):
+            LOG.debug("maas-sim: client went away during %s %s", method, self.path)
         except Exception:  # an emulator bug must show up as 500 with a log, not a hang
             LOG.exception("maas-sim: error handling %s %s", method, self.path)
             self._text(500, "emulator error")
