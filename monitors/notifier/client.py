@@ -13,6 +13,7 @@ from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import noauth as ks_noauth
 
 from monitors.conf import api as api_conf
 
@@ -74,10 +75,16 @@ class ApiClient:
         self._session = ks_loading.load_session_from_conf_options(
             conf, api_conf.API_GROUP, auth=self._auth)
         self._endpoint = group.endpoint_override
+        if isinstance(self._auth, ks_noauth.NoAuth):
+            # auth_type = none: keystoneauth's own "no authentication" plugin, which has no
+            # catalog; its 'endpoint' option or ours tells where the API is.
+            self._endpoint = self._endpoint or self._auth.endpoint
+            self._auth = None
+            self._session.auth = None
         if self._auth is None and not self._endpoint:
             self._endpoint = api_conf.DEFAULT_NOAUTH_ENDPOINT
-            LOG.info("no [api] auth_type and no endpoint_override: sending unauthenticated "
-                     "notifications to %s", self._endpoint)
+            LOG.info("no [api] authentication and no endpoint_override: sending "
+                     "unauthenticated notifications to %s", self._endpoint)
         self._interface = group.api_interface
         self._region = group.region
         self._timeout = group.timeout or 30
