@@ -144,6 +144,7 @@ class InstanceMonitor:
                  libvirt.VIR_CRED_PASSPHRASE, libvirt.VIR_CRED_NOECHOPROMPT,
                  libvirt.VIR_CRED_EXTERNAL], _no_credentials, None]
         conn = libvirt.openAuth(self.uri, auth, libvirt.VIR_CONNECT_RO)
+        self._conn = conn      # so that disconnect() closes it if anything below fails
         self._closed.clear()
         callbacks = {
             libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE: self._cb_lifecycle,
@@ -163,7 +164,6 @@ class InstanceMonitor:
             conn.setKeepAlive(5, 3)
         except libvirt.libvirtError:
             LOG.debug("keepalive not supported by %s", self.uri)
-        self._conn = conn
         self.resync()
         self.connected.set()
         LOG.info("connected to %s (read-only); %d running domain(s) known", self.uri,
