@@ -52,6 +52,20 @@ def get_host_by_name(session: Session, name: str, lock: bool = False) -> Host:
     return host
 
 
+def lock_host_by_name(session: Session, name: str):
+    """Row-lock the live host ``name`` and return its (uuid, on_maintenance,
+    failover_segment_id) as a plain row: the cheap form of ``get_host_by_name(lock=True)``
+    for notification intake. HostNotFoundByName (400) when there is none."""
+    row = session.execute(
+        sa.select(Host.uuid, Host.on_maintenance, Host.failover_segment_id)
+        .where(Host.name == name, Host.deleted == 0)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise exception.HostNotFoundByName(host_name=name)
+    return row
+
+
 def list_hosts(session: Session, segment_uuid: str, params: listing.ListParams) -> list[Host]:
     """Live hosts of a (live) segment matching the exact-match filters, paginated."""
     segments_db.get_segment(session, segment_uuid)

@@ -83,16 +83,16 @@ def find_duplicate(
     ``generated_time - interval``; status deliberately ignored (upstream LP#1858548).
     """
     since = generated_time - datetime.timedelta(seconds=interval_seconds)
-    stmt = sa.select(Notification).where(
+    stmt = sa.select(Notification.notification_uuid, Notification.payload).where(
         Notification.source_host_uuid == host_uuid,
         Notification.type == notification_type,
         Notification.generated_time >= since,
         Notification.deleted == 0,
     )
-    for candidate in session.scalars(stmt):
+    for candidate_uuid, candidate_payload in session.execute(stmt):
         try:
-            if json.loads(candidate.payload or "{}") == payload:
-                return candidate
+            if json.loads(candidate_payload or "{}") == payload:
+                return get_notification(session, candidate_uuid)
         except ValueError:
             continue
     return None
@@ -113,7 +113,7 @@ def create_notification(
     Must run in ``transaction(write=True)``. Raises HostNotFoundByName (400) for an
     unknown host, HostOnMaintenance (409) and DuplicateNotification (409).
     """
-    host = hosts_db.get_host_by_name(session, hostname, lock=True)
+    host = hosts_db.lock_host_by_name(session, hostname)
     if host.on_maintenance and not maintenance_exempt(notification_type, payload, auto_recover_host):
         raise exception.HostOnMaintenance(host_name=hostname, type=notification_type)
     if find_duplicate(session, host.uuid, notification_type, generated_time, payload, detection_interval):
