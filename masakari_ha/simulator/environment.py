@@ -49,6 +49,10 @@ class SimulatorEnvironment:
         return self.nova_server.url
 
     @property
+    def placement_url(self) -> str:
+        return self.nova_server.url + "/placement"
+
+    @property
     def nova_url(self) -> str:
         """The compute endpoint as in the catalog (``.../v2.1``)."""
         return self.nova_server.url + "/v2.1"
@@ -126,8 +130,13 @@ def start_simulators(hosts: Iterable[str] = (), servers_per_host: int = 0,
                      latency: str | latency_mod.LatencyProfile = "fast",
                      service_down_time: float = 60.0, max_limit: int = 1000,
                      token_ttl: float = 3600.0, instance_ha_url: str | None = None,
-                     control_token: str | None = None) -> SimulatorEnvironment:
-    """Start the Keystone and Nova emulators (ports 0 = ephemeral) and fill the cloud."""
+                     control_token: str | None = None, placement: bool = True
+                     ) -> SimulatorEnvironment:
+    """Start the Keystone and Nova emulators (ports 0 = ephemeral) and fill the cloud.
+
+    ``placement`` puts the Placement subset (served by the Nova emulator under ``/placement``)
+    in the catalog; without it clients fall back to os-hypervisors for capacity.
+    """
     identity = Identity(token_ttl=token_ttl)
     profile = latency_mod.profile(latency) if isinstance(latency, str) else latency
     cloud = SimulatedCloud(latency=profile, service_down_time=service_down_time,
@@ -142,6 +151,8 @@ def start_simulators(hosts: Iterable[str] = (), servers_per_host: int = 0,
         ks.stop()
         raise
     identity.set_endpoint("compute", "nova", nova.url + "/v2.1")
+    if placement:
+        identity.set_endpoint("placement", "placement", nova.url + "/placement")
     if instance_ha_url:
         identity.set_endpoint("instance-ha", "masakari", instance_ha_url)
     return SimulatorEnvironment(cloud=cloud, identity=identity, keystone_server=ks,

@@ -92,7 +92,7 @@ def create_app(sim: SimulatedCloud, identity: Identity | None,
 
     ``control_token``, when set, must be sent as ``X-Sim-Token`` to use ``/_sim`` routes.
     """
-    from masakari_ha.simulator.nova import control, routes_admin, routes_servers
+    from masakari_ha.simulator.nova import control, placement, routes_admin, routes_servers
 
     app = flask.Flask("masakari_ha.simulator.nova")
     app.config["SIM_CLOUD"] = sim
@@ -101,6 +101,7 @@ def create_app(sim: SimulatedCloud, identity: Identity | None,
     app.register_blueprint(routes_servers.bp, url_prefix="/v2.1")
     app.register_blueprint(routes_admin.bp, url_prefix="/v2.1")
     app.register_blueprint(control.bp, url_prefix="/_sim")
+    app.register_blueprint(placement.bp, url_prefix="/placement")
 
     @app.before_request
     def authenticate() -> Any:
@@ -109,9 +110,13 @@ def create_app(sim: SimulatedCloud, identity: Identity | None,
         path = flask.request.path
         if path.startswith("/_sim"):
             return None
-        flask.g.version = mv.negotiate(flask.request.headers)
-        if path.rstrip("/") in ("", "/v2.1"):
-            return None
+        if path.startswith("/placement"):
+            if path.rstrip("/") == "/placement":
+                return None
+        else:
+            flask.g.version = mv.negotiate(flask.request.headers)
+            if path.rstrip("/") in ("", "/v2.1"):
+                return None
         if identity is None:
             flask.g.token = _AnonymousAdmin()
             return None
@@ -123,7 +128,7 @@ def create_app(sim: SimulatedCloud, identity: Identity | None,
 
     @app.after_request
     def headers(response: flask.Response) -> flask.Response:
-        if not flask.request.path.startswith("/_sim"):
+        if not flask.request.path.startswith(("/_sim", "/placement")):
             ver = mv.fmt(getattr(flask.g, "version", mv.MIN_VERSION))
             response.headers["OpenStack-API-Version"] = f"compute {ver}"
             response.headers["X-OpenStack-Nova-API-Version"] = ver

@@ -82,7 +82,10 @@ def test_openstacksdk_lists_compute_services(sim_env):
 
 def test_keystonemiddleware_validates_against_emulator(sim_env):
     from keystonemiddleware import auth_token
+    from oslo_config import cfg
 
+    private_conf = cfg.ConfigOpts()  # keep the plugin's options off the global CONF
+    private_conf([], project="emulator-test", default_config_files=[])
     seen = {}
 
     def app(environ, start_response):
@@ -92,7 +95,7 @@ def test_keystonemiddleware_validates_against_emulator(sim_env):
         return [b"ok"]
 
     middleware = auth_token.AuthProtocol(app, {
-        "auth_type": "password", "auth_url": sim_env.auth_url, "username": "masakari",
+        "oslo_config_config": private_conf, "auth_type": "password", "auth_url": sim_env.auth_url, "username": "masakari",
         "password": "masakaripass", "project_name": "service", "user_domain_name": "Default",
         "project_domain_name": "Default", "www_authenticate_uri": sim_env.auth_url,
         "delay_auth_decision": "false", "memcached_servers": "", "token_cache_time": "-1",

@@ -241,3 +241,25 @@ def test_novaclient_discovers_latest_version(sim_env):
     nova = client.Client("2.1", session=sim_env.session())
     found = api_versions.discover_version(nova, api_versions.APIVersion("2.latest"))
     assert found == api_versions.APIVersion("2.96")
+
+
+def test_placement_inventories_and_usages(sim_env):
+    from keystoneauth1 import adapter
+
+    sim_env.cloud.add_server("compute-1")
+    sim_env.cloud.set_capacity_full("compute-2")
+    placement = adapter.Adapter(sim_env.session(), service_type="placement")
+    (rp,) = placement.get("/resource_providers?name=compute-1").json()["resource_providers"]
+    inv = placement.get(f"/resource_providers/{rp['uuid']}/inventories").json()["inventories"]
+    use = placement.get(f"/resource_providers/{rp['uuid']}/usages").json()["usages"]
+    assert inv["VCPU"]["total"] == 64 and use == {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
+    hv = {h.hypervisor_hostname: h.id for h in sim_env.novaclient("2.53").hypervisors.list()}
+    assert rp["uuid"] == hv["compute-1"]
+    (full,) = placement.get("/resource_providers?name=compute-2").json()["resource_providers"]
+    inv = placement.get(f"/resource_providers/{full['uuid']}/inventories").json()["inventories"]
+    assert inv["MEMORY_MB"]["reserved"] == inv["MEMORY_MB"]["total"]
+    missing = placement.get("/resource_providers/nope/usages", raise_exc=False)
+    assert missing.status_code == 404 and missing.json()["errors"][0]["status"] == 404
+    demo = adapter.Adapter(sim_env.session(username="demo", password="demopass",
+                                           project_name="demo"), service_type="placement")
+    assert demo.get("/resource_providers", raise_exc=False).status_code == 403
