@@ -69,6 +69,18 @@ def parse_timestamp(text: str) -> datetime.datetime:
     return parsed
 
 
+_validators: dict[int, Draft4Validator] = {}
+
+
+def _validator(schema: dict) -> Draft4Validator:
+    """One compiled validator per (module-level, never mutated) schema."""
+    validator = _validators.get(id(schema))
+    if validator is None or validator.schema is not schema:
+        validator = Draft4Validator(schema, format_checker=_format_checker)
+        _validators[id(schema)] = validator
+    return validator
+
+
 def _field_path(error: jsonschema.ValidationError) -> str:
     return "/".join(str(part) for part in error.absolute_path)
 
@@ -83,7 +95,7 @@ def validate(schema: dict, body, prefix: str = "") -> None:
 
     ``prefix`` is prepended to field paths when ``body`` is a part of the request body.
     """
-    validator = Draft4Validator(schema, format_checker=_format_checker)
+    validator = _validator(schema)
     errors = sorted(validator.iter_errors(body), key=lambda e: (len(e.absolute_path), e.path))
     if not errors:
         return

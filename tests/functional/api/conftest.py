@@ -5,6 +5,8 @@ Database: SQLite by default (a fresh copy of a migrated template per test). Set
 ``mysql+pymysql://u:p@127.0.0.1:13307/db?charset=utf8mb4``) to run the same suite on that
 server instead: the schema is migrated once per run and every test starts from empty
 tables. The ``db_url`` fixture is the single place that decides.
+``MASAKARI_HA_TEST_API_WORKERS`` sets the worker processes of the ``masakari-ha-api``
+process that test_real_socket.py starts (default 3).
 """
 
 import os

@@ -16,6 +16,9 @@ from werkzeug.serving import make_server
 from masakari_ha.api import create_app
 
 N_CLIENTS = 50
+# Worker processes of the masakari-ha-api process under test (the integration suite runs
+# this module with 1 and with 4).
+API_WORKERS = int(os.environ.get("MASAKARI_HA_TEST_API_WORKERS", "3"))
 
 
 @pytest.fixture
@@ -104,7 +107,7 @@ def api_process(db_url, tmp_path):
         "auth_strategy = noauth\n"
         "masakari_api_listen = 127.0.0.1\n"
         f"masakari_api_listen_port = {port}\n"
-        "masakari_api_workers = 3\n"
+        f"masakari_api_workers = {API_WORKERS}\n"
         "masakari_api_threads = 4\n"
         "transport_url = fake://\n"
         "[database]\n"
