@@ -98,7 +98,7 @@ class SettleWatch(threading.Thread):
                    for s in servers):
                 self.settled_at = time.monotonic() - self.started
                 return
-            time.sleep(0.1)
+            time.sleep(0.25)
 
     def stop(self) -> None:
         self._halt.set()

@@ -39,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="catalog URL for service type instance-ha (masakari API)")
     parser.add_argument("--control-token", default=None,
                         help="require this X-Sim-Token on /_sim control calls")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--json", action="store_true",
+                        help="print the summary as one line of JSON (for scripts)")
     return parser
 
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                "control": env.nova_base_url + "/_sim", "hosts": hosts,
                "servers": env.cloud.summary()["servers"], "environment": env.environ()}
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(summary))
     else:
         print(f"keystone  {env.auth_url}")
         print(f"nova      {env.nova_url}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from masakari_ha.simulator.nova import microversion as mv
@@ -34,7 +35,7 @@ def server(cloud: SimulatedCloud, s: Server, base: str, version: Version) -> dic
     body: dict[str, Any] = {
         "id": s.uuid, "name": s.name, "status": server_status(s), "tenant_id": s.project_id,
         "user_id": s.user_id, "metadata": dict(s.metadata),
-        "hostId": (s.host or "") and f"{abs(hash((s.project_id, s.host))):056x}"[:56],
+        "hostId": _host_id(s),
         "image": {"id": s.image_id,
                   "links": [{"rel": "bookmark", "href": f"{base}/images/{s.image_id}"}]},
         "flavor": flavor, "created": _ts(cloud, s.created_at), "updated": _ts(cloud, s.updated_at),
@@ -45,7 +46,7 @@ def server(cloud: SimulatedCloud, s: Server, base: str, version: Version) -> dic
         "OS-SRV-USG:launched_at": _ts(cloud, s.launched_at, micro=True),
         "OS-SRV-USG:terminated_at": None,
         "OS-EXT-SRV-ATTR:host": s.host, "OS-EXT-SRV-ATTR:instance_name":
-            f"instance-{abs(hash(s.uuid)) % 0xffffffff:08x}",
+            f"instance-{int(hashlib.sha1(s.uuid.encode()).hexdigest()[:8], 16):08x}",
         "OS-EXT-SRV-ATTR:hypervisor_hostname": s.host,
         "OS-EXT-STS:task_state": s.task_state, "OS-EXT-STS:vm_state": s.vm_state,
         "OS-EXT-STS:power_state": s.power_state, "os-extended-volumes:volumes_attached": [],
@@ -69,6 +70,13 @@ def server(cloud: SimulatedCloud, s: Server, base: str, version: Version) -> dic
         body["fault"] = {"code": s.fault["code"], "message": s.fault["message"],
                          "created": _ts(cloud, s.fault.get("created"))}
     return body
+
+
+def _host_id(s: Server) -> str:
+    """Nova's opaque per-project host id: sha224 of project id + host ("" when unplaced)."""
+    if not s.host:
+        return ""
+    return hashlib.sha224((s.project_id + s.host).encode()).hexdigest()
 
 
 def _host_status(cloud: SimulatedCloud, s: Server) -> str:
