@@ -242,6 +242,23 @@ reconnect() {
   [ "${2:-}" = --no-wait ] || waitfor "remote_online $1" 60 || die "remote$1 did not come back online"
 }
 
+# repair: bring a running lab that a test left behind back to healthy without restarting it
+# (quorum back, links up, dead remoted restarted, failures cleaned up).
+repair() {
+  local i
+  log "running but not healthy: repairing"
+  if ! corosync-quorumtool -s 2>/dev/null | grep -q 'Quorate: *Yes'; then
+    sed -i "s/expected_votes: [0-9]*/expected_votes: 1/" "$LAB/corosync.conf"
+    corosync-cfgtool -R >/dev/null 2>&1
+  fi
+  for i in $(seq 1 "$(nodes)"); do
+    if [ -e "$RUN/netcut-$i" ]; then ip -n "pcmk-r$i" link set "vn-r$i" up; rm -f "$RUN/netcut-$i"; fi
+    start_remote "$i"
+  done
+  crm_resource --cleanup >/dev/null 2>&1
+  waitfor cluster_ready 45
+}
+
 running() { pid_alive "$RUN/corosync.pid" && pid_alive "$RUN/pacemakerd.pid"; }
 
 up() {
@@ -252,7 +269,10 @@ up() {
   if running && [ "$(nodes)" = "$n" ] && cluster_ready; then
     log "already up with $n remote nodes ($(cat "$RUN/fence-agent"))"; return 0
   fi
-  running && { log "partially up or N changed: restarting"; down; mkdir -p "$RUN" "$LOG"; }
+  if running && [ "$(nodes)" = "$n" ] && repair; then
+    log "repaired: ctl1 + $n remote nodes online again in $((SECONDS - t0)) s"; return 0
+  fi
+  running && { log "not repairable or N changed: restarting"; down; mkdir -p "$RUN" "$LOG"; }
   install_packages
   echo "$n" > "$RUN/n"
   install_agents

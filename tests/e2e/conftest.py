@@ -9,6 +9,8 @@ under CI (``CI`` set), where it fails: CI machines must be able to run the real 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -64,6 +66,29 @@ def _preconditions(tool: str) -> str | None:
     if not shutil.which("apt-get"):
         return f"{tool} installs Debian packages with apt-get, which is missing"
     return None
+
+
+@contextlib.contextmanager
+def exclusive_bed(name: str, timeout: float = 900):
+    """Hold an exclusive lock on one bed for a whole test session: the beds are machine-wide
+    singletons (namespaces, the system libvirtd), so a second session (another checkout, a
+    parallel CI job) waits here instead of resetting the bed under the first one."""
+    root = Path(os.environ.get("MASAKARI_HA_LAB", "/var/tmp/masakari-ha-lab"))
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f"{name}.e2e.lock", "w") as lock:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    unavailable(f"the {name} bed stayed in use by another test session for {timeout:.0f} s")
+                time.sleep(1)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _script_env() -> dict:
@@ -220,19 +245,21 @@ def pacemaker_lab():
     reason = _preconditions("the pacemaker bed")
     if reason:
         unavailable(reason)
-    lab = PacemakerLab()
-    was_up = lab.run("status", check=False).returncode == 0
-    t0 = time.monotonic()
-    try:
-        lab.run("up", "3", timeout=900)
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        lab.run("down", check=False)
-        unavailable(f"tools/pacemaker-lab.sh up 3 failed: {exc}")
-    lab.startup_seconds = time.monotonic() - t0
-    lab.load_env()
-    yield lab
-    if not was_up:
-        lab.run("down", check=False)
+    with exclusive_bed("pacemaker"):
+        lab = PacemakerLab()
+        was_up = lab.run("status", check=False).returncode == 0
+        t0 = time.monotonic()
+        try:
+            lab.run("up", "3", timeout=900)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            lab.run("down", check=False)
+            unavailable(f"tools/pacemaker-lab.sh up 3 failed: {exc}")
+        lab.startup_seconds = time.monotonic() - t0
+        sys.stderr.write(f"\npacemaker bed ready in {lab.startup_seconds:.1f} s\n")
+        lab.load_env()
+        yield lab
+        if not was_up:
+            lab.run("down", check=False)
 
 
 @pytest.fixture
@@ -269,18 +296,20 @@ def libvirt_lab():
     reason = _preconditions("the libvirt bed")
     if reason:
         unavailable(reason)
-    lab = LibvirtLab()
-    was_up = lab.run("status", check=False).returncode == 0
-    t0 = time.monotonic()
-    try:
-        lab.run("up", timeout=900)
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        lab.run("down", check=False)
-        unavailable(f"tools/libvirt-lab.sh up failed: {exc}")
-    lab.startup_seconds = time.monotonic() - t0
-    yield lab
-    if not was_up:
-        lab.run("down", check=False)
+    with exclusive_bed("libvirt"):
+        lab = LibvirtLab()
+        was_up = lab.run("status", check=False).returncode == 0
+        t0 = time.monotonic()
+        try:
+            lab.run("up", timeout=900)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            lab.run("down", check=False)
+            unavailable(f"tools/libvirt-lab.sh up failed: {exc}")
+        lab.startup_seconds = time.monotonic() - t0
+        sys.stderr.write(f"\nlibvirt bed ready in {lab.startup_seconds:.1f} s\n")
+        yield lab
+        if not was_up:
+            lab.run("down", check=False)
 
 
 # --------------------------------------------------------------------------------------------
