@@ -47,6 +47,7 @@ class Spool:
         os.makedirs(directory, exist_ok=True)
         self._cleanup_partial_writes()
         self._sizes = {n: os.path.getsize(os.path.join(directory, n)) for n in self._names()}
+        self._total = sum(self._sizes.values())
         self._next_seq = max((self._seq(n) for n in self._sizes), default=0) + 1
 
     # -- internals -------------------------------------------------------------------------
@@ -81,12 +82,10 @@ class Spool:
         entry_id = uuid.uuid4().hex
         data = json.dumps({"id": entry_id, "body": body}, sort_keys=True).encode()
         with self._lock:
-            if len(self._sizes) >= self.max_entries or \
-                    sum(self._sizes.values()) + len(data) > self.max_bytes:
+            if len(self._sizes) >= self.max_entries or self._total + len(data) > self.max_bytes:
                 self.refused += 1
-                raise SpoolFull(
-                    f"spool {self.directory} full ({len(self._sizes)} entries, "
-                    f"{sum(self._sizes.values())} bytes)")
+                raise SpoolFull(f"spool {self.directory} full ({len(self._sizes)} entries, "
+                                f"{self._total} bytes)")
             name = f"{self._next_seq:020d}-{entry_id}{_SUFFIX}"
             self._next_seq += 1
             tmp = os.path.join(self.directory, _TMP_PREFIX + name)
@@ -99,6 +98,7 @@ class Spool:
             os.rename(tmp, os.path.join(self.directory, name))
             self._fsync_dir()
             self._sizes[name] = len(data)
+            self._total += len(data)
         return SpoolEntry(name, entry_id, body, len(data))
 
     def peek(self) -> SpoolEntry | None:
@@ -118,7 +118,7 @@ class Spool:
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 LOG.error("spool: entry %s is unreadable (%s); moving it aside as .bad", name, exc)
                 with self._lock:
-                    self._sizes.pop(name, None)
+                    self._total -= self._sizes.pop(name, 0)
                     try:
                         os.rename(path, os.path.join(self.directory, "." + name + ".bad"))
                     except OSError:
@@ -131,7 +131,7 @@ class Spool:
                 os.unlink(os.path.join(self.directory, entry.name))
             except FileNotFoundError:
                 pass
-            self._sizes.pop(entry.name, None)
+            self._total -= self._sizes.pop(entry.name, 0)
 
     def __len__(self) -> int:
         with self._lock:

@@ -133,3 +133,14 @@ def test_generated_time_is_observation_time():
     t = datetime.datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=datetime.timezone.utc)
     b = envelope.compute_host("h", True, "NORMAL", t)
     assert b["notification"]["generated_time"] == "2026-01-02T03:04:05.600000"
+
+
+def test_byte_bound_frees_space_when_entries_are_removed(tmp_path):
+    s = Spool(str(tmp_path / "s"), max_bytes=700)
+    first = s.put(body(0))
+    with pytest.raises(SpoolFull):
+        while True:
+            s.put(body(1))
+    s.remove(first)
+    s.put(body(2))                       # room again
+    assert Spool(str(tmp_path / "s"))._total == sum(e.size for e in s.pending())
