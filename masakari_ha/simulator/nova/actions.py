@@ -85,7 +85,8 @@ class ServerActionsMixin:
             server.task_state = model.REBUILDING
             server.updated_at = now
             mig = Migration(id=self._next_id("migration"), uuid=model.new_uuid(),
-                            instance_uuid=uuid, source_compute=source, source_node=source,
+                            instance_uuid=uuid, source_compute=source,
+                            source_node=self.hosts[source].node,
                             dest_compute=host, dest_node=None, status=model.MIGRATION_ACCEPTED,
                             migration_type="evacuation", created_at=now, updated_at=now,
                             project_id=server.project_id, user_id=server.user_id)
@@ -118,7 +119,7 @@ class ServerActionsMixin:
                             "message": "No valid host was found. There are not enough hosts "
                                        "available."}
             return
-        mig.dest_compute = mig.dest_node = dest
+        mig.dest_compute, mig.dest_node = dest, self.hosts[dest].node
         mig.status = model.MIGRATION_PRE_MIGRATING
         mig.updated_at = at
         self._place(server, dest)

@@ -117,8 +117,13 @@ class SimulatedCloud(ServerActionsMixin, ServiceActionsMixin):
         return svc
 
     def add_host(self, name: str, vcpus: int = 64, memory_mb: int = 262144, local_gb: int = 2000,
-                 host_ip: str | None = None) -> Host:
-        """Register a compute node with a running nova-compute service (enabled, up)."""
+                 host_ip: str | None = None, hypervisor_hostname: str | None = None) -> Host:
+        """Register a compute node with a running nova-compute service (enabled, up).
+
+        ``hypervisor_hostname`` (e.g. an FQDN) lets the node name differ from the service host
+        name, as with libvirt on many clouds; guests then report it as
+        ``OS-EXT-SRV-ATTR:hypervisor_hostname``.
+        """
         if not name or not isinstance(name, str):
             raise ValueError("a host needs a name")
         with self._lock:
@@ -127,7 +132,8 @@ class SimulatedCloud(ServerActionsMixin, ServiceActionsMixin):
                 raise NovaError(409, f"Compute host {name} already exists.")
             number = len(self.hosts) + 1
             host = Host(name=name, vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb,
-                        hypervisor_id=number, host_ip=host_ip or f"192.0.2.{number % 250 + 1}")
+                        hypervisor_id=number, host_ip=host_ip or f"192.0.2.{number % 250 + 1}",
+                        node=hypervisor_hostname or name)
             self.hosts[name] = host
             self._used[name] = [0, 0, 0, 0]
             self._compute_by_host[name] = self._add_service(name, "nova-compute", "nova")
@@ -286,6 +292,11 @@ class SimulatedCloud(ServerActionsMixin, ServiceActionsMixin):
             self._advance()
             return _copy_server(self._server(uuid))
 
+    def node_of(self, host: str | None) -> str | None:
+        """The hypervisor hostname of a compute host (None for None or an unknown host)."""
+        known = self.hosts.get(host or "")
+        return known.node if known else None
+
     def servers_on(self, host: str) -> list[Server]:
         with self._lock:
             self._advance()
@@ -340,7 +351,7 @@ class SimulatedCloud(ServerActionsMixin, ServiceActionsMixin):
             self._advance()
             result = []
             for host in self.hosts.values():
-                if pattern is not None and pattern not in host.name:
+                if pattern is not None and pattern not in host.node:
                     continue
                 vcpus, ram, disk, count = self._used[host.name]
                 result.append({

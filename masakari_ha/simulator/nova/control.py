@@ -79,7 +79,7 @@ def state() -> flask.Response:
 @bp.post("/hosts")
 def add_host() -> flask.Response:
     data = _json()
-    allowed = {"name", "vcpus", "memory_mb", "local_gb", "host_ip"}
+    allowed = {"name", "vcpus", "memory_mb", "local_gb", "host_ip", "hypervisor_hostname"}
     if set(data) - allowed or "name" not in data:
         raise ControlError(400, f"host fields: name (required), {', '.join(sorted(allowed))}")
     host = cloud().add_host(**data)

@@ -96,6 +96,11 @@ class Host:
     hypervisor_id: int = 0
     hypervisor_uuid: str = dataclasses.field(default_factory=new_uuid)
     host_ip: str = "192.0.2.1"
+    node: str = ""  # hypervisor_hostname; "" means the same as the service host name
+
+    def __post_init__(self) -> None:
+        if not self.node:
+            self.node = self.name
 
 
 @dataclasses.dataclass

@@ -76,7 +76,7 @@ def _providers() -> list[dict[str, Any]]:
 def _render(provider: dict[str, Any]) -> dict[str, Any]:
     host = provider["host"]
     base = f"/resource_providers/{host.hypervisor_uuid}"
-    return {"uuid": host.hypervisor_uuid, "name": host.name, "generation": 1,
+    return {"uuid": host.hypervisor_uuid, "name": host.node, "generation": 1,
             "parent_provider_uuid": None, "root_provider_uuid": host.hypervisor_uuid,
             "links": [{"rel": "self", "href": base},
                       {"rel": "inventories", "href": f"{base}/inventories"},
@@ -95,7 +95,7 @@ def list_providers() -> flask.Response:
     name = flask.request.args.get("name")
     uuid = flask.request.args.get("uuid")
     found = [p for p in _providers()
-             if (name is None or p["host"].name == name)
+             if (name is None or p["host"].node == name)
              and (uuid is None or p["host"].hypervisor_uuid == uuid)]
     return flask.jsonify({"resource_providers": [_render(p) for p in found]})
 

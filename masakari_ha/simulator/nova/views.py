@@ -47,7 +47,7 @@ def server(cloud: SimulatedCloud, s: Server, base: str, version: Version) -> dic
         "OS-SRV-USG:terminated_at": None,
         "OS-EXT-SRV-ATTR:host": s.host, "OS-EXT-SRV-ATTR:instance_name":
             f"instance-{int(hashlib.sha1(s.uuid.encode()).hexdigest()[:8], 16):08x}",
-        "OS-EXT-SRV-ATTR:hypervisor_hostname": s.host,
+        "OS-EXT-SRV-ATTR:hypervisor_hostname": cloud.node_of(s.host),
         "OS-EXT-STS:task_state": s.task_state, "OS-EXT-STS:vm_state": s.vm_state,
         "OS-EXT-STS:power_state": s.power_state, "os-extended-volumes:volumes_attached": [],
         "security_groups": [{"name": "default"}],
@@ -149,7 +149,7 @@ def hypervisor(cloud: SimulatedCloud, hv: dict[str, Any], version: Version, deta
     new_ids = version >= (2, 53)
     body: dict[str, Any] = {
         "id": host.hypervisor_uuid if new_ids else host.hypervisor_id,
-        "hypervisor_hostname": host.name,
+        "hypervisor_hostname": host.node,
         "state": "up" if view.up else "down",
         "status": "disabled" if view.service.disabled else "enabled",
     }

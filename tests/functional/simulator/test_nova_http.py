@@ -263,3 +263,14 @@ def test_placement_inventories_and_usages(sim_env):
     demo = adapter.Adapter(sim_env.session(username="demo", password="demopass",
                                            project_name="demo"), service_type="placement")
     assert demo.get("/resource_providers", raise_exc=False).status_code == 403
+
+
+def test_fqdn_hypervisor_hostname_is_reported(sim_env):
+    sim_env.cloud.add_host("compute-4", hypervisor_hostname="compute-4.example.org")
+    server = sim_env.cloud.add_server("compute-4")
+    nova = sim_env.novaclient("2.53")
+    got = nova.servers.get(server.uuid).to_dict()
+    assert got["OS-EXT-SRV-ATTR:host"] == "compute-4"
+    assert got["OS-EXT-SRV-ATTR:hypervisor_hostname"] == "compute-4.example.org"
+    (hv,) = nova.hypervisors.search("example.org", servers=True)
+    assert hv.hypervisor_hostname == "compute-4.example.org" and len(hv.servers) == 1

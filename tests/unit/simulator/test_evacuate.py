@@ -198,3 +198,18 @@ def test_locked_guest_can_be_evacuated_by_admin(cloud):
     cloud.advance(5.0)
     assert cloud.server(server.uuid).vm_state == "active"
     assert cloud.server(server.uuid).locked
+
+
+def test_hypervisor_hostname_may_differ_from_service_host(cloud):
+    cloud.add_host("compute-4", hypervisor_hostname="compute-4.example.org")
+    for name in ("compute-2", "compute-3"):
+        cloud.set_capacity_full(name)
+    server = cloud.add_server("compute-1")
+    force_down(cloud, "compute-1")
+    cloud.evacuate(server.uuid)
+    cloud.advance(5.0)
+    mig = cloud.list_migrations(instance_uuid=server.uuid)[0]
+    assert (mig.source_node, mig.dest_compute, mig.dest_node) == (
+        "compute-1", "compute-4", "compute-4.example.org")
+    assert cloud.node_of(cloud.server(server.uuid).host) == "compute-4.example.org"
+    assert [h["host"].name for h in cloud.list_hypervisors("example.org")] == ["compute-4"]
