@@ -17,6 +17,7 @@ import dataclasses
 import heapq
 import itertools
 import threading
+import time
 from typing import Any, Callable, Iterable
 
 from masakari_ha.simulator.clock import Clock, ManualClock, RealClock
@@ -98,6 +99,15 @@ class SimulatedCloud(ServerActionsMixin, ServiceActionsMixin):
         with self._lock:
             self._advance()
             return len(self._events)
+
+    def wait_idle(self, timeout: float = 10.0, interval: float = 0.01) -> bool:
+        """With a real clock: wait until no transition is pending (True) or ``timeout`` passed."""
+        deadline = time.monotonic() + timeout
+        while self.pending_events():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(interval)
+        return True
 
     def advance(self, seconds: float) -> None:
         """Move a ManualClock forward and apply what became due (unit tests)."""

@@ -69,6 +69,7 @@ def test_control_token_is_enforced(sim_factory):
     assert RemoteCloud(env.nova_base_url, token="s3cret").state()["hosts"] == 1
 
 
+@pytest.mark.timeout(120)
 def test_command_line_serves_until_sigterm(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "masakari_ha.simulator", "--port-base", "0",
                              "--hosts", "a,b", "--servers-per-host", "2", "--latency", "fast",
@@ -80,7 +81,8 @@ def test_command_line_serves_until_sigterm(tmp_path):
         remote = RemoteCloud(summary["nova"])
         assert remote.state()["servers"] == 4
         env = dict(os.environ, **summary["environment"])
-        out = subprocess.run(["openstack", "compute", "service", "list", "-f", "json",
+        openstack = os.path.join(os.path.dirname(sys.executable), "openstack")
+        out = subprocess.run([openstack, "compute", "service", "list", "-f", "json",
                               "--service", "nova-compute"], env=env, capture_output=True,
                              text=True, timeout=60)
         assert out.returncode == 0, out.stderr

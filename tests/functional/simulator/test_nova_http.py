@@ -274,3 +274,12 @@ def test_fqdn_hypervisor_hostname_is_reported(sim_env):
     assert got["OS-EXT-SRV-ATTR:hypervisor_hostname"] == "compute-4.example.org"
     (hv,) = nova.hypervisors.search("example.org", servers=True)
     assert hv.hypervisor_hostname == "compute-4.example.org" and len(hv.servers) == 1
+
+
+def test_wait_idle_waits_for_transitions(sim_env):
+    server = sim_env.cloud.add_server("compute-1")
+    sim_env.cloud.latency.stop = 0.2
+    sim_env.cloud.stop(server.uuid)
+    assert not sim_env.cloud.wait_idle(timeout=0.01)
+    assert sim_env.cloud.wait_idle(timeout=5)
+    assert sim_env.cloud.server(server.uuid).vm_state == "stopped"
