@@ -284,3 +284,50 @@ def test_no_1000_server_cap_at_novas_default_max_limit(sim_factory):
     assert len({s.id for s in servers}) == 1203
     assert env.cloud.call_counts()["servers.list"] == 3  # 1000 + 203 + the empty page that ends it
     compute.reset()
+
+
+def test_capacity_from_placement_sees_what_the_scheduler_sees(nova_env):
+    cloud = nova_env.cloud
+    cloud.add_host("compute-9", vcpus=16, memory_mb=32768, local_gb=100,
+                   hypervisor_hostname="compute-9.cloud.example")
+    cloud.add_server("compute-9")
+    client = nova_env.make_client()
+    cap = client.host_capacities(["compute-9"])["compute-9"]
+    usage = cloud.usage("compute-9")
+    assert (cap.free_vcpus, cap.free_ram_mb, cap.free_disk_gb, cap.running_vms) == (
+        16 - usage["vcpus_used"], 32768 - usage["memory_mb_used"], 100 - usage["local_gb_used"], 1)
+    assert cap.total_vcpus is None  # came from Placement (ratios applied there)
+    cloud.set_capacity_full("compute-9")
+    full = client.host_capacities(["compute-9"])["compute-9"]
+    assert (full.free_vcpus, full.free_ram_mb, full.free_disk_gb) == (0, 0, 0)
+
+
+def test_capacity_without_placement_falls_back_to_hypervisors(sim_factory):
+    env = sim_factory(hosts=["compute-1"], latency="fast", placement=False)
+    env.cloud.add_server("compute-1")
+    compute.reset()
+    conf = private_nova_conf()
+    env.configure_nova(conf)
+    cap = compute.NovaClient.from_conf(conf).host_capacities(["compute-1"])["compute-1"]
+    host = env.cloud.hosts["compute-1"]
+    assert cap.total_vcpus == host.vcpus and cap.free_vcpus == host.vcpus - env.cloud.usage("compute-1")["vcpus_used"]
+    compute.reset()
+
+
+def test_fqdn_hypervisor_names_do_not_break_confirmation(nova_env):
+    """Upstream compares hypervisor_hostname with the failed host name; we use the service host."""
+    cloud = nova_env.cloud
+    cloud.add_host("node-a", hypervisor_hostname="node-a.cloud.example")
+    cloud.add_host("node-b", hypervisor_hostname="node-b.cloud.example")
+    for name in ("compute-1", "compute-2", "compute-3", "compute-4"):
+        cloud.set_capacity_full(name)
+    guest = cloud.add_server("node-a").uuid
+    client = nova_env.make_client()
+    assert client.get_server(guest).hypervisor_hostname == "node-a.cloud.example"
+    client.force_down("node-a", True)
+    client.evacuate(guest)
+    verdict = wait_for(lambda: (lambda v: v if v.confirmed else None)(planning.is_evacuation_confirmed(
+        client.get_server(guest), client.list_evacuations(instance_uuid=guest), "node-a",
+        vm_state_before="active")))
+    assert verdict.dest_host == "node-b"
+    assert client.get_server(guest).hypervisor_hostname == "node-b.cloud.example"
