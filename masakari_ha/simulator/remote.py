@@ -54,6 +54,10 @@ class RemoteCloud:
     def server(self, uuid: str) -> dict[str, Any]:
         return self._call("GET", f"/servers/{uuid}")["server"]
 
+    def crash_server(self, uuid: str) -> dict[str, Any]:
+        """The guest dies under Nova (its vm_state turns stopped after ``power_sync``)."""
+        return self._call("POST", f"/servers/{uuid}/crash")["server"]
+
     def kill_host(self, name: str, immediate: bool = False) -> None:
         self._call("POST", f"/hosts/{name}/kill", {"immediate": immediate})
 

@@ -184,6 +184,31 @@ class ServerActionsMixin:
         server.power_state = model.POWER_FOR_VM_STATE[settled]
         server.updated_at = at
 
+    def crash(self, uuid: str) -> None:
+        """The guest's qemu process dies on its (alive) host.
+
+        Nova learns it from the libvirt lifecycle event after ``latency.power_sync`` seconds:
+        ``_sync_instance_power_state`` records power_state SHUTDOWN and, the guest being
+        ``active``, stops it, so it settles ``stopped`` - the state masakari's instance-failure
+        flow (stop, start, confirm active) starts from. Until then Nova still shows it running.
+        """
+        with self._lock:
+            self._advance()
+            server = self._server(uuid)
+            if server.vm_state != model.ACTIVE or server.task_state is not None:
+                raise model.invalid_state("crash", server)
+            self._schedule(self.latency.duration("power_sync"), self._power_synced, uuid)
+
+    def _power_synced(self, at: float, uuid: str) -> None:
+        server = self.servers.get(uuid)
+        host = self.hosts.get(server.host or "") if server else None
+        if server is None or host is None or not host.alive:
+            return
+        server.power_state = model.SHUTDOWN
+        if server.vm_state == model.ACTIVE and server.task_state is None:
+            server.vm_state = model.STOPPED
+        server.updated_at = at
+
     @staticmethod
     def _check_lock(server: Server, action: str, admin: bool) -> None:
         if server.locked and not admin:

@@ -122,6 +122,12 @@ def show_server(uuid: str) -> flask.Response:
     return flask.jsonify({"server": server_dict(cloud().server(uuid))})
 
 
+@bp.post("/servers/<uuid>/crash")
+def crash(uuid: str) -> flask.Response:
+    cloud().crash(uuid)
+    return flask.jsonify({"server": server_dict(cloud().server(uuid))})
+
+
 @bp.post("/hosts/<name>/kill")
 def kill(name: str) -> flask.Response:
     cloud().kill_host(name, immediate=bool(_json().get("immediate", False)))

@@ -20,7 +20,8 @@ class LatencyProfile:
     as ``"servers.get"`` or ``"action:evacuate"``). ``evacuate_schedule`` is the time from the
     accepted evacuate call until the scheduler has picked a host (migration ``pre-migrating``, guest
     on its new host, task ``rebuild_spawning``); ``evacuate`` the total time until the guest has
-    settled (migration ``done``). ``jitter`` is a +/- fraction applied to action durations, drawn
+    settled (migration ``done``). ``power_sync`` is how long nova-compute takes to notice a guest
+    that died under it (libvirt delays STOPPED lifecycle events by 15 s). ``jitter`` is a +/- fraction applied to action durations, drawn
     from a seeded generator so runs are repeatable.
     """
 
@@ -30,12 +31,14 @@ class LatencyProfile:
     evacuate: float = 0.05
     stop: float = 0.02
     start: float = 0.02
+    power_sync: float = 0.02
     jitter: float = 0.0
     seed: int = 42
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        for name in ("api_delay", "evacuate_schedule", "evacuate", "stop", "start", "jitter"):
+        for name in ("api_delay", "evacuate_schedule", "evacuate", "stop", "start", "power_sync",
+                     "jitter"):
             if getattr(self, name) < 0:
                 raise ValueError(f"latency {name} must not be negative")
         if self.evacuate_schedule > self.evacuate:
@@ -65,7 +68,7 @@ class LatencyProfile:
 
 FAST = LatencyProfile()
 REALISTIC = LatencyProfile(api_delay=0.02, evacuate_schedule=0.8, evacuate=4.5, stop=3.3,
-                           start=3.3, jitter=0.2)
+                           start=3.3, power_sync=15.0, jitter=0.2)
 PROFILES = {"fast": FAST, "realistic": REALISTIC}
 
 

@@ -24,6 +24,9 @@ def test_remote_cloud_drives_the_emulator(sim_env):
     remote.kill_host("compute-9", immediate=True)
     assert not sim_env.cloud.service("compute-9").up
     remote.fail_evacuations([made[0]["id"]])
+    crashed = remote.add_server("compute-1")
+    assert remote.crash_server(crashed["id"])["vm_state"] == "active"
+    assert sim_env.cloud.wait_idle(5) and remote.server(crashed["id"])["vm_state"] == "stopped"
     remote.inject("servers.get", status=503, times=1)
     assert remote.counters()["evacuate_calls"] == {}
     nova = sim_env.novaclient("2.53")

@@ -189,3 +189,18 @@ def test_advance_requires_manual_clock():
 
     with pytest.raises(TypeError):
         SimulatedCloud().advance(1)
+
+
+def test_crashed_guest_is_stopped_by_nova_after_power_sync(cloud):
+    cloud.latency.power_sync = 15.0
+    server = cloud.add_server("compute-1")
+    cloud.crash(server.uuid)
+    cloud.advance(14.0)
+    assert (cloud.server(server.uuid).vm_state, cloud.server(server.uuid).power_state) == (
+        "active", model.RUNNING)
+    cloud.advance(1.0)
+    assert (cloud.server(server.uuid).vm_state, cloud.server(server.uuid).power_state) == (
+        "stopped", model.SHUTDOWN)
+    with pytest.raises(NovaError) as err:
+        cloud.crash(server.uuid)
+    assert err.value.code == 409
