@@ -57,15 +57,22 @@ install_agents() {
   install -m 0755 "$HERE/fence_labdummy.py" /usr/sbin/fence_labdummy
   sed -i "2i $MARK" /usr/sbin/fence_labdummy
   have_fence_maas || return 0
-  if ! "$HERE/install-fence-maas.sh" status >/dev/null 2>&1; then
-    touch "$RUN/fence-maas-ours"
-  fi
+  local st
+  st=$("$HERE/install-fence-maas.sh" status 2>/dev/null) || touch "$RUN/fence-maas-ours"
+  # Already installed for this interpreter: skip the (slow, Python-starting) reinstall.
+  [ "$(grep -c "installed ($PY)" <<<"$st")" -ge 2 ] && return 0
   "$HERE/install-fence-maas.sh" install "$PY" >/dev/null 2>&1 || die "tools/install-fence-maas.sh install failed"
 }
 
+HAVE_FENCE_MAAS=
 have_fence_maas() {
-  [ -x "$HERE/install-fence-maas.sh" ] && [ -x "$PY" ] &&
-    "$PY" -c 'import masakari_ha.fencing.agent, masakari_ha.fencing.external_maas, masakari_ha.simulator.maas' 2>/dev/null
+  if [ -z "$HAVE_FENCE_MAAS" ]; then
+    HAVE_FENCE_MAAS=no
+    [ -x "$HERE/install-fence-maas.sh" ] && [ -x "$PY" ] &&
+      "$PY" -c 'import masakari_ha.fencing.agent, masakari_ha.fencing.external_maas, masakari_ha.simulator.maas' 2>/dev/null &&
+      HAVE_FENCE_MAAS=yes
+  fi
+  [ "$HAVE_FENCE_MAAS" = yes ]
 }
 
 # --- MAAS emulator (the lab's own instance, port 15241) -----------------------------------

@@ -37,18 +37,25 @@ def monitor_config(api) -> str:
         "retry_initial_delay = 0.2\n")
 
 
-def start_monitor_on_remote2(pcmk, api_factory, monitor_factory):
-    api = api_factory(BRIDGE_IP, hosts=pcmk.nodes)
-    mon = monitor_factory("hostmonitor", monitor_config(api), prefix=["ip", "netns", "exec", "pcmk-r2"])
+def start_monitor(api, monitor_factory, node: str):
+    """A host monitor "on" ``node``: in its network namespace for a remote node, in the root
+    namespace for the cluster member ctl1."""
+    prefix = [] if node == "ctl1" else ["ip", "netns", "exec", f"pcmk-r{node.removeprefix('remote')}"]
+    mon = monitor_factory("hostmonitor", monitor_config(api), prefix=prefix)
 
     def watching():
         if not mon.alive():
-            pytest.fail(f"host monitor exited:\n{mon.output()[-3000:]}", pytrace=False)
+            pytest.fail(f"host monitor on {node} exited:\n{mon.output()[-3000:]}", pytrace=False)
         health = mon.health()
-        return health and health["status"] == "ok" and health["detail"].get("me") == "remote2"
+        return health and health["status"] == "ok" and health["detail"].get("me") == node
 
-    wait_for(watching, 30, "the host monitor on remote2 to complete a healthy sample")
-    return api, mon
+    wait_for(watching, 30, f"the host monitor on {node} to complete a healthy sample")
+    return mon
+
+
+def start_monitor_on_remote2(pcmk, api_factory, monitor_factory):
+    api = api_factory(BRIDGE_IP, hosts=pcmk.nodes)
+    return api, start_monitor(api, monitor_factory, "remote2")
 
 
 def assert_fenced_through_agent(pcmk, node: str) -> None:
@@ -68,7 +75,10 @@ def assert_fenced_through_agent(pcmk, node: str) -> None:
 
 
 def test_killed_remote_is_fenced_and_reported_once(pcmk, api_factory, monitor_factory):
+    """Monitors on remote2, remote3 and the cluster member ctl1 all see remote1 die; each
+    reports it, and the API's duplicate detection keeps exactly one notification."""
     api, mon = start_monitor_on_remote2(pcmk, api_factory, monitor_factory)
+    peers = [start_monitor(api, monitor_factory, node) for node in ("remote3", "ctl1")]
     killed_at = time.monotonic()
     pcmk.run("kill-remote", "1")
 
@@ -93,8 +103,12 @@ def test_killed_remote_is_fenced_and_reported_once(pcmk, api_factory, monitor_fa
     assert note["payload"]["host_status"] == "NORMAL"
     assert note["payload"]["cluster_status"] == "OFFLINE"
     assert not pcmk.connected("remote1"), "remote1 came back although its remoted is dead"
-    assert mon.alive()
-    assert mon.health()["delivery"]["spooled"] == 0
+    for m in [mon, *peers]:
+        assert m.alive()
+        delivery = m.health()["delivery"]
+        assert delivery["spooled"] == 0, delivery          # nothing left to retry
+        assert delivery["delivered"] + delivery["refused_by_api"] == 1, delivery  # reported once
+    assert sum(m.health()["delivery"]["delivered"] for m in [mon, *peers]) == 1
 
 
 def test_partition_without_quorum_reports_nothing(pcmk, api_factory, monitor_factory):
