@@ -30,6 +30,7 @@ Usage::
     benchmarks/recovery_bench.py --quick               # without the 180 s upstream default
     benchmarks/recovery_bench.py --scenario 1x100 --systems baseline,ours
     benchmarks/recovery_bench.py --setup-upstream      # create the upstream venv if missing
+    benchmarks/recovery_bench.py --scenario smoke --latency fast --quick   # set-up check, ~1 min
 
 Each run is bounded by ``--timeout`` seconds (default 900); a run that exceeds it is reported as
 timed out and its processes are killed.
@@ -57,7 +58,8 @@ from masakari_ha.simulator.nova import latency as latency_mod  # noqa: E402
 
 DEFAULT_UPSTREAM_VENV = "/var/tmp/masakari-ha-bench/upstream-venv"
 UPSTREAM_PACKAGE = "masakari==22.0.0"
-SCENARIOS = {"1x100": (1, 100, 4), "40x50": (40, 50, 60)}  # failed hosts, guests, spare hosts
+# failed hosts, guests per failed host, spare hosts ("smoke" checks the set-up in seconds)
+SCENARIOS = {"1x100": (1, 100, 4), "40x50": (40, 50, 60), "smoke": (1, 5, 2)}
 SYSTEMS = ("baseline", "ours", "upstream-nosleep", "upstream")
 NOVA_SERVICE_DOWN_TIME = 60.0
 

@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--service-down-time", type=float, default=60.0,
                         help="seconds without report before a compute counts as down (Nova's "
                              "service_down_time; default 60)")
+    parser.add_argument("--token-ttl", type=float, default=3600.0,
+                        help="seconds a Keystone token stays valid (default 3600)")
+    parser.add_argument("--max-limit", type=int, default=1000,
+                        help="Nova's [api] max_limit: largest server list page (default 1000)")
     parser.add_argument("--instance-ha-url", default=None,
                         help="catalog URL for service type instance-ha (masakari API)")
     parser.add_argument("--control-token", default=None,
@@ -50,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.servers_per_host < 0:
         print("error: --servers-per-host must not be negative", file=sys.stderr)
         return 2
+    if args.token_ttl <= 0 or args.max_limit < 1 or args.service_down_time < 0:
+        print("error: --token-ttl and --max-limit must be positive, --service-down-time not "
+              "negative", file=sys.stderr)
+        return 2
     if not 0 <= args.port_base < 32767:
         print("error: --port-base must be between 0 and 32766", file=sys.stderr)
         return 2
@@ -59,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                                keystone_port=args.port_base, nova_port=nova_port,
                                bind=args.bind, latency=args.latency,
                                service_down_time=args.service_down_time,
+                               token_ttl=args.token_ttl, max_limit=args.max_limit,
                                instance_ha_url=args.instance_ha_url,
                                control_token=args.control_token)
     except OSError as exc:
