@@ -13,17 +13,33 @@ LOG = logging.getLogger(__name__)
 NAME = "hostmonitor"
 
 
+def _pacemaker_name(pacemaker: Pacemaker, stop) -> str | None:
+    """This node's pacemaker name. ``--once`` (stop is None) tries once; the daemon keeps
+    trying with backoff, since pacemaker may start after it at boot."""
+    delay = 1.0
+    while True:
+        try:
+            return pacemaker.node_name()
+        except PacemakerError as exc:
+            error = str(exc)
+        if stop is None:
+            sys.stderr.write(f"masakari-ha-hostmonitor: cannot tell this node's pacemaker "
+                             f"name (set [DEFAULT] hostname): {error}\n")
+            return None
+        LOG.warning("cannot tell this node's pacemaker name yet (%s); retrying in %.0fs "
+                    "(or set [DEFAULT] hostname)", error, delay)
+        if stop.wait(delay):
+            return None
+        delay = min(delay * 2, 30.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     conf = runtime.load_config(sys.argv[1:] if argv is None else argv, "masakari-ha-hostmonitor")
     pacemaker = Pacemaker.from_conf(conf)
-    me = conf.hostname
+    stop = None if conf.once else runtime.install_stop_handler()
+    me = conf.hostname or _pacemaker_name(pacemaker, stop)
     if not me:
-        try:
-            me = pacemaker.node_name()
-        except PacemakerError as exc:
-            sys.stderr.write(f"masakari-ha-hostmonitor: cannot tell this node's pacemaker name "
-                             f"(set [DEFAULT] hostname): {exc}\n")
-            return 2
+        return 0 if stop is not None and stop.is_set() else 2
     settings = decision.Settings(
         monitoring_samples=conf.host.monitoring_samples,
         restrict_to_remotes=conf.host.restrict_to_remotes,
@@ -35,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         mon = HostMonitor(pacemaker, me, runtime.PrintSink(), settings, None)
         mon.records = state.load(base_conf.monitor_dir(conf, NAME, "nodes.json"))
         mon.cycle()
+        if mon.last_error:
+            sys.stderr.write(f"masakari-ha-hostmonitor: no usable sample: {mon.last_error}\n")
+            return 1
         return 0
-    stop = runtime.install_stop_handler()
     if conf.dry_run:
         mon = HostMonitor(pacemaker, me, runtime.PrintSink(), settings, None)
     else:

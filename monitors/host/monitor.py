@@ -24,6 +24,7 @@ class HostMonitor:
         self.health = health
         self.clock = clock
         self.records = state.load(state_file) if state_file else {}
+        self.last_error: str | None = None   # why the last sample was unusable
         if self.records:
             LOG.info("loaded last reported state of %d node(s) from %s", len(self.records),
                      state_file)
@@ -34,9 +35,12 @@ class HostMonitor:
         try:
             status = self.pacemaker.status()
         except PacemakerError as exc:
-            LOG.warning("skipping this sample: %s", exc)
-            self._health("degraded", reason=str(exc))
+            status, self.last_error = None, str(exc)
+        if status is None:
+            LOG.warning("skipping this sample: %s", self.last_error)
+            self._health("degraded", reason=self.last_error)
             return []
+        self.last_error = None
         extra = {}
         for node in decision.needs_fence_history(status, self.me, self.records, self.settings):
             extra[node] = self.pacemaker.fence_history(node)

@@ -62,7 +62,9 @@ class Pacemaker:
         try:
             proc = self._run(argv)
         except PacemakerError as exc:
-            LOG.warning("fence history of %s unavailable: %s", node, exc)
+            proc, error = None, str(exc)
+        if proc is None:
+            LOG.warning("fence history of %s unavailable: %s", node, error)
             return ()
         if proc.returncode != 0:
             LOG.warning("fence history of %s unavailable: %s exited %d: %s", node,
@@ -72,8 +74,9 @@ class Pacemaker:
         try:
             return crmmon.parse_fence_history(proc.stdout)
         except crmmon.CrmMonError as exc:
-            LOG.warning("fence history of %s unusable: %s", node, exc)
-            return ()
+            error = str(exc)
+        LOG.warning("fence history of %s unusable: %s", node, error)
+        return ()
 
     def node_name(self) -> str:
         """This node's pacemaker name (``crm_node -n``)."""

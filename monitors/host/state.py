@@ -22,8 +22,9 @@ def load(path: str) -> dict[str, NodeRecord]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, TypeError, AttributeError) as exc:
-        LOG.warning("ignoring unreadable host monitor state %s: %s", path, exc)
-        return {}
+        error = str(exc)
+    LOG.warning("ignoring unreadable host monitor state %s: %s", path, error)
+    return {}
 
 
 def save(path: str, records: dict[str, NodeRecord]) -> None:

@@ -95,7 +95,9 @@ class InstanceMonitor:
         try:
             uuid = dom.UUIDString()
         except libvirt.libvirtError as exc:
-            LOG.warning("event %s for a domain that vanished: %s", event_id, exc)
+            uuid, error = None, exc.get_error_message()
+        if uuid is None:
+            LOG.warning("event %s for a domain that vanished: %s", event_id, error)
             return
         if event_id == eventtable.ID_LIFECYCLE:
             with self._lock:
@@ -215,6 +217,8 @@ class InstanceMonitor:
             try:
                 state, reason = conn.lookupByUUIDString(uuid).state()
             except libvirt.libvirtError:
+                state = reason = None
+            if state is None:
                 LOG.info("resync: instance %s no longer exists (undefined while disconnected); "
                          "not reported", uuid)
                 continue
@@ -237,18 +241,21 @@ class InstanceMonitor:
         delay = self.reconnect_initial
         while not stop.is_set():
             if self._conn is None:
+                error = None
                 try:
                     self.connect()
-                    delay = self.reconnect_initial
-                    self._health("ok")
                 except libvirt.libvirtError as exc:
-                    LOG.warning("cannot connect to %s: %s; retrying in %.1fs", self.uri,
-                                exc.get_error_message(), delay)
+                    error = exc.get_error_message()
+                if error is not None:
+                    LOG.warning("cannot connect to %s: %s; retrying in %.1fs", self.uri, error,
+                                delay)
                     self.disconnect()
-                    self._health("disconnected", error=exc.get_error_message())
+                    self._health("disconnected", error=error)
                     stop.wait(delay)
                     delay = min(self.reconnect_max, delay * 2)
                     continue
+                delay = self.reconnect_initial
+                self._health("ok")
             if not self.alive():
                 LOG.warning("lost connection to %s; reconnecting", self.uri)
                 self.disconnect()

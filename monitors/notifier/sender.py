@@ -55,7 +55,9 @@ class Notifier:
         try:
             entry = self.spool.put(body)
         except SpoolFull as exc:
-            LOG.error("notification NOT queued, %s: %s", exc, envelope.describe(body))
+            entry, error = None, str(exc)
+        if entry is None:
+            LOG.error("notification NOT queued, %s: %s", error, envelope.describe(body))
             return False
         LOG.info("queued notification %s: %s", entry.entry_id, envelope.describe(body))
         self._wake.set()

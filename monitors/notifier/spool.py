@@ -116,13 +116,14 @@ class Spool:
                 doc = json.loads(raw)
                 return SpoolEntry(name, doc["id"], doc["body"], len(raw))
             except (OSError, ValueError, KeyError, TypeError) as exc:
-                LOG.error("spool: entry %s is unreadable (%s); moving it aside as .bad", name, exc)
-                with self._lock:
-                    self._total -= self._sizes.pop(name, 0)
-                    try:
-                        os.rename(path, os.path.join(self.directory, "." + name + ".bad"))
-                    except OSError:
-                        pass
+                error = str(exc)
+            LOG.error("spool: entry %s is unreadable (%s); moving it aside as .bad", name, error)
+            with self._lock:
+                self._total -= self._sizes.pop(name, 0)
+                try:
+                    os.rename(path, os.path.join(self.directory, "." + name + ".bad"))
+                except OSError:
+                    pass
 
     def remove(self, entry: SpoolEntry) -> None:
         """Forget a delivered (or finally refused) notification."""

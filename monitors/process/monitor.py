@@ -54,7 +54,9 @@ class ProcessMonitor:
             res = subprocess.run(full, capture_output=True, timeout=self.command_timeout,
                                  stdin=subprocess.DEVNULL, check=False, start_new_session=True)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            LOG.warning("process %s: %s %s failed: %s", spec.process_name, what, full, exc)
+            res, error = None, str(exc)
+        if res is None:
+            LOG.warning("process %s: %s %s failed: %s", spec.process_name, what, full, error)
             return False
         if res.returncode != 0:
             LOG.warning("process %s: %s %s exited %d: %s", spec.process_name, what, full,
@@ -105,8 +107,10 @@ class ProcessMonitor:
         """Re-read the list each cycle; a broken file keeps the previous list (logged)."""
         try:
             self.specs = processlist.load(self.list_path)
+            return
         except processlist.ProcessListError as exc:
-            LOG.error("keeping the previous process list: %s", exc)
+            error = str(exc)
+        LOG.error("keeping the previous process list: %s", error)
 
     def cycle(self) -> list[dict]:
         """One check of every listed process; returns the notifications submitted."""
