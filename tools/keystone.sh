@@ -5,9 +5,10 @@
 #
 #   tools/keystone.sh up [API_URL]   install (apt keystone uwsgi-core uwsgi-plugin-python3) if needed,
 #                                    create the SQLite database, keys, bootstrap admin and the persona
-#                                    users once, start uwsgi; register service type instance-ha with
-#                                    endpoints at API_URL (default $MASAKARI_HA_API_URL or
-#                                    http://127.0.0.1:15868/v1); prints the auth URL on stdout
+#                                    users once, start uwsgi; point service type instance-ha's
+#                                    endpoints at API_URL (without API_URL: create them, if missing,
+#                                    at $MASAKARI_HA_API_URL or http://127.0.0.1:15868/v1, and leave
+#                                    existing ones alone); prints the auth URL on stdout
 #   tools/keystone.sh endpoint URL   re-point the instance-ha endpoints at URL (fast: one small script)
 #   tools/keystone.sh down           stop uwsgi (state is kept)
 #   tools/keystone.sh status         exit 0 and say "running" when /v3 answers, else exit 1
@@ -83,7 +84,10 @@ start_uwsgi() {
 }
 
 up() {
-  local api_url=${1:-$DEFAULT_API_URL}
+  # an explicit URL re-points the endpoints; without one, existing endpoints are kept (another
+  # test session may have pointed them at its API) and only missing ones get the default
+  local api_url=${1:-$DEFAULT_API_URL} mode=ensure-endpoint
+  [ -n "${1:-}" ] && mode=endpoint
   apt_install keystone uwsgi-core uwsgi-plugin-python3 curl
   if running; then
     log "already running at $AUTH_URL"
@@ -96,8 +100,8 @@ up() {
     "$PY" "$TOOLS/keystone_catalog.py" "$AUTH_URL" personas || die "creating persona users failed"
     touch "$DIR/.personas-v2"
   fi
-  "$PY" "$TOOLS/keystone_catalog.py" "$AUTH_URL" endpoint "$api_url" || die "registering instance-ha endpoint failed"
-  log "instance-ha endpoint -> $api_url"
+  "$PY" "$TOOLS/keystone_catalog.py" "$AUTH_URL" "$mode" "$api_url" || die "registering instance-ha endpoint failed"
+  [ "$mode" = endpoint ] && log "instance-ha endpoint -> $api_url"
   echo "$AUTH_URL"
 }
 

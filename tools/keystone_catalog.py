@@ -18,7 +18,7 @@ service    service          service                   the "service" persona (mon
 masakari   service          admin, service            keystonemiddleware's own service user
 =========  ===============  ========================  ===============================================
 
-Usage: ``keystone_catalog.py AUTH_URL personas`` or ``keystone_catalog.py AUTH_URL endpoint URL``.
+Usage: ``keystone_catalog.py AUTH_URL personas`` or ``keystone_catalog.py AUTH_URL endpoint|ensure-endpoint URL``.
 """
 
 from __future__ import annotations
@@ -93,32 +93,46 @@ def ensure_personas(auth_url: str) -> None:
             ident.sess.put(f"/system/users/{u['id']}/roles/{roles[role]['id']}", **ident.kw)
 
 
-def register_endpoint(auth_url: str, url: str) -> None:
-    """Make service type ``instance-ha`` point at ``url`` on all three interfaces (idempotent).
+def register_endpoint(auth_url: str, url: str, replace: bool = True, region: str = REGION) -> None:
+    """Make service type ``instance-ha`` point at ``url`` on all three interfaces of ``region``
+    (idempotent; the region is created when missing).
 
     Existing endpoints with another URL are updated in place (PATCH) so a test run can move the
-    API to a fresh port cheaply.
+    API to a fresh port cheaply; with ``replace=False`` existing endpoints are left as they are
+    (only missing interfaces are created). Test sessions running at the same time each use their
+    own region, so they never see each other's API in the catalog.
     """
     ident = _Identity(admin_session(auth_url))
+    if ident.sess.get(f"/regions/{region}", raise_exc=False, **ident.kw).status_code == 404:
+        ident.post("/regions", {"region": {"id": region, "description": "masakari_ha test region"}})
     service = ident.ensure("services", "service", {"type": SERVICE_TYPE, "name": SERVICE_NAME, "enabled": True},
                            type=SERVICE_TYPE)
-    existing = ident.get(f"/endpoints?service_id={service['id']}")["endpoints"]
-    by_iface = {e["interface"]: e for e in existing}
+    existing = ident.get(f"/endpoints?service_id={service['id']}&region_id={region}")["endpoints"]
+    by_iface = {e["interface"]: e for e in existing if e.get("region_id") == region}
     for iface in INTERFACES:
         ep = by_iface.get(iface)
         if ep is None:
             ident.post("/endpoints", {"endpoint": {"service_id": service["id"], "interface": iface,
-                                                   "url": url, "region_id": REGION, "enabled": True}})
-        elif ep["url"] != url:
+                                                   "url": url, "region_id": region, "enabled": True}})
+        elif replace and ep["url"] != url:
             ident.sess.patch(f"/endpoints/{ep['id']}", json={"endpoint": {"url": url}}, **ident.kw)
+
+
+def remove_region(auth_url: str, region: str) -> None:
+    """Delete ``region`` and every endpoint in it (end of a test session)."""
+    ident = _Identity(admin_session(auth_url))
+    for ep in ident.get(f"/endpoints?region_id={region}")["endpoints"]:
+        if ep.get("region_id") == region:
+            ident.sess.delete(f"/endpoints/{ep['id']}", raise_exc=False, **ident.kw)
+    ident.sess.delete(f"/regions/{region}", raise_exc=False, **ident.kw)
 
 
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[1] == "personas":
         ensure_personas(argv[0])
         return 0
-    if len(argv) == 3 and argv[1] == "endpoint":
-        register_endpoint(argv[0], argv[2])
+    if len(argv) == 3 and argv[1] in ("endpoint", "ensure-endpoint"):
+        register_endpoint(argv[0], argv[2], replace=argv[1] == "endpoint")
         return 0
     print(__doc__.strip().splitlines()[-1], file=sys.stderr)
     return 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 import warnings
 
 import pytest
@@ -143,13 +144,19 @@ def api(request, servers, tmp_path_factory):
 @pytest.fixture(scope="module")
 def keystone_api(servers, tmp_path_factory):
     """``masakari-ha-api`` with ``auth_strategy = keystone`` against the real Keystone (2 workers,
-    SQLite, real RabbitMQ), registered as the ``instance-ha`` endpoint in Keystone's catalog."""
+    SQLite, real RabbitMQ), registered as the ``instance-ha`` endpoint in Keystone's catalog.
+
+    The endpoint lives in a region of its own (``api.region``), so test sessions sharing the one
+    Keystone of the machine never find each other's API in the catalog."""
     auth_url = servers.get("keystone").url
     api_proc, db = start_api(servers, tmp_path_factory, "sqlite", 2, keystone=auth_url)
     api_proc.auth_url = auth_url
+    api_proc.region = "mha-" + uuid.uuid4().hex[:10]
+    catalog = harness.keystone_catalog()
     try:
-        harness.keystone_catalog().register_endpoint(auth_url, api_proc.base_url + "/v1")
+        catalog.register_endpoint(auth_url, api_proc.base_url + "/v1", region=api_proc.region)
         yield api_proc
     finally:
         api_proc.stop()
         db.drop()
+        catalog.remove_region(auth_url, api_proc.region)
