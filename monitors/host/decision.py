@@ -45,6 +45,7 @@ class NodeRecord:
     reported_host_status: str | None = None  # for OFFLINE: NORMAL / UNKNOWN
     last_seen_online: float | None = None    # epoch seconds of the last online sample
     offline_since: float | None = None       # first offline sample of the current outage
+    last_sample: str | None = None           # previous raw sample (for quieter logs)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> "NodeRecord":
@@ -161,6 +162,7 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
     for node in watched_nodes(status, me, settings):
         rec = records.setdefault(node.name, NodeRecord())
         sample = classify(node)
+        previous, rec.last_sample = rec.last_sample, sample
         rec.history = (rec.history + [sample])[-settings.monitoring_samples:]
         if sample == ONLINE:
             rec.last_seen_online, rec.offline_since = now, None
@@ -168,7 +170,7 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
             rec.offline_since = now   # when this outage was first observed
         stable = stable_sample(rec.history, settings.monitoring_samples)
         if stable is None:
-            if sample == TRANSITIONAL:
+            if sample == TRANSITIONAL and previous != TRANSITIONAL:
                 decisions.append(Decision(node.name, "in transition (pending/unclean/connection "
                                           f"{node.connection_role}); not a state change"))
             continue

@@ -193,3 +193,10 @@ def test_nodes_removed_from_the_cluster_are_forgotten_not_reported(xml):
     _, out = run([st(xml, HEALTHY)], records=records)
     assert "old-node" not in records and sent(out[0]) == []
     assert any("forgotten" in d.reason for d in out[0])
+
+
+def test_transition_is_logged_once_per_episode(xml):
+    records, out = run([st(xml, HEALTHY), st(xml, FENCED_LATER), phantom(xml), phantom(xml),
+                        phantom(xml), st(xml, FENCED_LATER), phantom(xml)])
+    noted = [i for i, o in enumerate(out) for d in o if "in transition" in d.reason]
+    assert noted == [2, 6]
