@@ -25,6 +25,7 @@ class HostMonitor:
         self.clock = clock
         self.records = state.load(state_file) if state_file else {}
         self.last_error: str | None = None   # why the last sample was unusable
+        self._last_blocked: str | None = None   # logged once, not every sample
         if self.records:
             LOG.info("loaded last reported state of %d node(s) from %s", len(self.records),
                      state_file)
@@ -46,8 +47,15 @@ class HostMonitor:
             extra[node] = self.pacemaker.fence_history(node)
         now = self.clock()
         decisions = decision.evaluate(status, self.me, self.records, now, self.settings, extra)
+        blocked = decision.precheck(status, self.me)
+        repeated_block = blocked is not None and blocked == self._last_blocked
+        if blocked is None and self._last_blocked is not None:
+            LOG.info("host monitor for %s: samples usable again (quorum and own node OK)", self.me)
+        self._last_blocked = blocked
         for d in decisions:
-            if d.notification is not None:
+            if repeated_block:
+                LOG.debug("host %s: %s", d.node, d.reason)   # said once already
+            elif d.notification is not None:
                 LOG.info("host %s: %s -> sending %s", d.node, d.reason,
                          d.notification["notification"]["payload"])
                 self.sink.submit(d.notification)
@@ -55,7 +63,6 @@ class HostMonitor:
                 LOG.info("host %s: %s", d.node, d.reason)
         if self.state_file:
             state.save(self.state_file, self.records)
-        blocked = decision.precheck(status, self.me)
         self._health("blocked" if blocked else "ok", reason=blocked,
                      nodes={n: r.reported for n, r in self.records.items()})
         return decisions
