@@ -44,7 +44,9 @@ install_packages() {
     # every library it links is already installed by pacemaker.
     log "unpacking pacemaker-remote's daemon into $LAB/remote"
     mkdir -p "$LAB/deb"
-    (cd "$LAB/deb" && rm -f pacemaker-remote_*.deb && apt-get download pacemaker-remote >&2 &&
+    (cd "$LAB/deb" && rm -f pacemaker-remote_*.deb &&
+      { apt-get download pacemaker-remote >&2 ||
+        { apt-get -o DPkg::Lock::Timeout=600 update >&2 && apt-get download pacemaker-remote >&2; }; } &&
       dpkg-deb -x pacemaker-remote_*.deb "$LAB/remote") || die "cannot fetch pacemaker-remote"
   fi
 }

@@ -110,6 +110,16 @@ def test_killed_remote_is_fenced_and_reported_once(pcmk, api_factory, monitor_fa
         assert delivery["delivered"] + delivery["refused_by_api"] == 1, delivery  # reported once
     assert sum(m.health()["delivery"]["delivered"] for m in [mon, *peers]) == 1
 
+    # The node really comes back (remoted restarted, connection resource Started): that one is
+    # a recovery, reported as STARTED/ONLINE.
+    pcmk.run("start-remote", "1")
+
+    def started():
+        return [n for n in api.notifications(hostname="remote1") if n["payload"]["event"] == "STARTED"]
+
+    back = wait_for(started, 30, lambda: f"a STARTED notification for remote1 (monitor:\n{mon.output()[-3000:]})")
+    assert back[0]["payload"]["cluster_status"] == "ONLINE", back
+
 
 def test_partition_without_quorum_reports_nothing(pcmk, api_factory, monitor_factory):
     """The cluster's partition loses quorum for real (corosync is told the cluster has two
