@@ -45,12 +45,19 @@ def _host(api):
 
 def test_cast_reaches_the_engine_topic(api, rpc_server):
     _host(api)
-    notification = api.notify("compute-1")
+    global_id = "req-11111111-2222-3333-4444-555555555555"
+    response = api.post("/v1/notifications", headers={"X-OpenStack-Request-ID": global_id},
+                        json={"notification": {
+                            "type": "COMPUTE_HOST", "hostname": "compute-1",
+                            "generated_time": "2026-11-21T10:00:00",
+                            "payload": {"event": "STOPPED", "host_status": "NORMAL"}}})
+    assert response.status_code == 202
     assert rpc_server.event.wait(10), "process_notification never arrived"
     context, notification_uuid = rpc_server.received[0]
-    assert notification_uuid == notification["notification_uuid"]
+    assert notification_uuid == response.json["notification"]["notification_uuid"]
     assert context["is_admin"] is True
-    assert context["request_id"].startswith("req-")
+    assert context["request_id"] == response.headers["X-OpenStack-Request-ID"] != global_id
+    assert context["global_request_id"] == global_id
     assert "auth_token" not in context
 
 
