@@ -283,3 +283,23 @@ def test_wait_idle_waits_for_transitions(sim_env):
     assert not sim_env.cloud.wait_idle(timeout=0.01)
     assert sim_env.cloud.wait_idle(timeout=5)
     assert sim_env.cloud.server(server.uuid).vm_state == "stopped"
+
+
+def test_paging_links_and_legacy_hypervisor_search(sim_factory):
+    import requests
+
+    env = sim_factory(hosts=["compute-1"], servers_per_host=3)
+    token = env.session().get_token()
+    headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.53"}
+    page = requests.get(env.nova_url + "/servers/detail?all_tenants=1&limit=2", timeout=5,
+                        headers=headers).json()
+    (link,) = page["servers_links"]
+    assert link["rel"] == "next" and f"marker={page['servers'][-1]['id']}" in link["href"]
+    rest = requests.get(link["href"], timeout=5, headers=headers).json()
+    assert len(rest["servers"]) == 1 and "servers_links" not in rest
+    nova_old = env.novaclient("2.1")
+    (hv,) = nova_old.hypervisors.search("compute-1", servers=True)
+    assert isinstance(hv.id, int) and len(hv.servers) == 3
+    r = requests.get(env.nova_url + "/os-hypervisors/compute-1/search", timeout=5,
+                     headers=headers)
+    assert r.status_code == 404  # removed in 2.53
