@@ -88,10 +88,12 @@ class GuestEvacuation:
             self._evacuate()
         server = self._confirm(steps.vm_state_at_evacuate)
         if steps.start_after and server.vm_state != "active":
-            self.nova.start(self.uuid)
+            if self.nova.get_server(self.uuid).task_state != "powering-on":  # resumed: may be in flight
+                self.nova.start(self.uuid)
             self._wait_state("active", CONF.wait_period_after_power_on)
         if steps.stop_after and server.vm_state != "stopped":
-            self.nova.stop(self.uuid)
+            if self.nova.get_server(self.uuid).task_state != "powering-off":
+                self.nova.stop(self.uuid)
             self._wait_state("stopped", CONF.wait_period_after_power_off)
         if steps.reset_to_error_after:
             self.nova.reset_state(self.uuid, "error")

@@ -13,6 +13,9 @@ from masakari_ha.engine.tasks.base import MasakariTask
 LOG = logging.getLogger(__name__)
 
 LOCK_REASON = "masakari_ha instance recovery"
+#: Nova task states of a power action already in flight (asking again would be a 409).
+POWERING_OFF = "powering-off"
+POWERING_ON = "powering-on"
 
 
 def is_ha_enabled(metadata, key: str) -> bool:
@@ -49,7 +52,7 @@ class StopInstanceTask(MasakariTask):
         was_locked = server.locked
         if not was_locked:
             self.novaclient.lock(instance_uuid, reason=LOCK_REASON)
-        if server.vm_state != "stopped":
+        if server.vm_state != "stopped" and server.task_state != POWERING_OFF:
             if server.vm_state == "resized":
                 self.novaclient.reset_state(instance_uuid, "active")
             self.novaclient.stop(instance_uuid)
@@ -74,9 +77,9 @@ class StartInstanceTask(MasakariTask):
     def execute(self, instance_uuid):
         self.update_details(f"Starting instance: '{instance_uuid}'", 0.0)
         server = self.novaclient.get_server(instance_uuid)
-        if server.vm_state == "stopped":
+        if server.vm_state == "stopped" and server.task_state != POWERING_ON:
             self.novaclient.start(instance_uuid)
-        elif server.vm_state != "active":
+        elif server.vm_state != "active" and server.task_state != POWERING_ON:
             raise errors.RecoveryFailure(
                 f"Invalid state for Instance {instance_uuid}. Expected state: 'STOPPED', "
                 f"Actual state: '{(server.vm_state or 'unknown').upper()}'")
