@@ -91,6 +91,16 @@ def create_app(conf, *, engine_client=None, auth_wrapper=None):
     return application
 
 
+def _reject_nul_characters() -> None:
+    """400 for a NUL character in the path or query: no identifier or filter value can
+    contain one, and PostgreSQL refuses it in any string parameter (would be a 500)."""
+    if "\x00" in request.path:
+        raise exception.Invalid(message="The URL path contains a NUL character.")
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise exception.Invalid(message=f"Query parameter {name!r} contains a NUL character.")
+
+
 def _install_hooks(app: Flask, conf) -> None:
     @app.before_request
     def _before():
@@ -99,6 +109,7 @@ def _install_hooks(app: Flask, conf) -> None:
         if not _is_v1(request.path):
             return None
         g.api_version = microversion.negotiate(request.headers)
+        _reject_nul_characters()
         g.context = auth.context_from_environ(
             request.environ, conf, g.request_id,
             request.environ.get(middleware.ENVIRON_GLOBAL_REQUEST_ID),
