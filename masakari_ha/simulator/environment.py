@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from masakari_ha.simulator import keystone
 from masakari_ha.simulator.identity import Identity
@@ -83,14 +83,30 @@ class SimulatorEnvironment:
 
         return nova_client.Client(version, session=self.session(**session_kwargs))
 
-    def configure_nova(self, conf: Any, group: str = "nova") -> None:
-        """Point masakari_ha's ``[nova]`` keystoneauth options at these emulators."""
+    def configure_nova(self, conf: Any, group: str = "nova") -> Callable[[], None]:
+        """Point masakari_ha's ``[nova]`` keystoneauth options at these emulators.
+
+        Returns an undo function for test teardown: it resets ``conf`` (all overrides go) and
+        unregisters the password plugin's options again (``auth_url`` is required once
+        registered, so a later ``CONF()`` without it would fail).
+        """
         from keystoneauth1 import loading as ks_loading
 
-        conf.register_opts(ks_loading.get_auth_plugin_conf_options("password"), group=group)
+        plugin_opts = ks_loading.get_auth_plugin_conf_options("password")
+        conf.register_opts(plugin_opts, group=group)
         overrides = {"auth_type": "password", **self.credentials()}
         for name, value in overrides.items():
             conf.set_override(name, value, group=group)
+
+        def undo() -> None:
+            conf.reset()  # unregistering needs unparsed options; also drops all overrides
+            for opt in plugin_opts:
+                try:
+                    conf.unregister_opt(opt, group=group)
+                except Exception:  # noqa: BLE001 - not registered (any more)
+                    pass
+
+        return undo
 
     def environ(self) -> dict[str, str]:
         """OS_* variables for python-openstackclient / openstacksdk."""

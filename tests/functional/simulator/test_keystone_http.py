@@ -110,3 +110,17 @@ def test_keystonemiddleware_validates_against_emulator(sim_env):
     bad = webob.Request.blank("/")
     bad.headers["X-Auth-Token"] = "forged"
     assert bad.get_response(middleware).status_int == 401
+
+
+def test_configure_nova_sets_and_undoes_the_nova_section(sim_env):
+    from keystoneauth1 import loading as ks_loading
+
+    from masakari_ha.conf import CONF
+
+    undo = sim_env.configure_nova(CONF)
+    auth = ks_loading.load_auth_from_conf_options(CONF, "nova")
+    sess = ks_loading.load_session_from_conf_options(CONF, "nova", auth=auth)
+    assert sess.get_endpoint(service_type="compute", interface="public") == sim_env.nova_url
+    undo()
+    CONF([], project="masakari_ha", default_config_files=[])  # no required auth_url left behind
+    assert CONF.nova.auth_type is None
