@@ -1,0 +1,1 @@
+"""Field scenarios of issue 6 on tools/field-bed.sh."""
