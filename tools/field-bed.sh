@@ -82,6 +82,7 @@ engine_control_exchange = masakari_field
 verify_interval = 0.5
 retry_notification_new_status_interval = 5
 process_unfinished_notifications_interval = 30
+host_failure_recovery_threads = 4
 debug = False
 [database]
 connection = $(db_url)
