@@ -370,7 +370,7 @@ down() {
   libvirt_reset
   "$HERE/keystone.sh" status >/dev/null 2>&1 && field_py remove-endpoint
   if "$HERE/mariadb.sh" status >/dev/null 2>&1; then sql "DROP DATABASE IF EXISTS $DB_NAME"; fi
-  if "$HERE/nova-lab.sh" status >/dev/null 2>&1; then field_py nova-restore; fi
+  if curl -sf -o /dev/null http://127.0.0.1:15774/; then field_py nova-park "${HOSTS[@]}"; field_py nova-restore; fi
   if [ -s "$RUN/started-beds" ]; then
     grep -qx libvirt "$RUN/started-beds" && "$HERE/libvirt-lab.sh" down
     grep -qx pacemaker "$RUN/started-beds" && "$HERE/pacemaker-lab.sh" down

@@ -9,6 +9,7 @@ processes; this module does what needs the real APIs:
   reserved host is a disabled compute in the field report), disable computes that are not part of
   the field bed so the scheduler never picks them (remembered for ``nova-restore``);
 * ``nova-restore``: re-enable the foreign computes ``nova-reset`` disabled;
+* ``nova-park HOST...``: delete the servers, disable the field computes and stop them (``down``);
 * ``register API_URL HOST... --reserved HOST``: the field segment (``auto``) and its hosts;
 * ``endpoint URL`` / ``remove-endpoint``: the ``instance-ha`` catalog entry in the bed's own
   Keystone region (so other test sessions sharing the Keystone never see the bed's API).
@@ -37,6 +38,7 @@ REGION = os.environ.get("MASAKARI_HA_FIELD_REGION", "masakari-field")
 SEGMENT = "field-segment"
 RESERVED_REASON = "field bed: reserved host"
 FOREIGN_REASON = "field bed: not part of the field bed"
+PARKED_REASON = "field bed: down"
 API_HEADERS = {"OpenStack-API-Version": "instance-ha 1.3"}
 LAB_ROOT = Path(os.environ.get("MASAKARI_HA_LAB", "/var/tmp/masakari-ha-lab"))
 STATE = LAB_ROOT / "field"
@@ -97,15 +99,11 @@ def restart_compute(host: str) -> None:
 
 
 def unforce(nc, host: str) -> None:
-    svc = services(nc, host)[0]
-    if not svc.forced_down:
+    """Un-force-down ``host``'s service. Nova refuses while ``done`` evacuation records remain
+    on it; a compute that (re)started settles them to ``completed`` in its init_host, so wait a
+    little for that, and restart the compute when it was running all along (e.g. partitioned)."""
+    if not services(nc, host)[0].forced_down:
         return
-    try:
-        nc.services.force_down(svc.id, False)
-        return
-    except nova_exc.BadRequest as exc:
-        log(f"{host}: force-up refused ({exc}); restarting its nova-compute")
-    restart_compute(host)
 
     def accepted():
         try:
@@ -114,6 +112,13 @@ def unforce(nc, host: str) -> None:
         except nova_exc.BadRequest:
             return False
 
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if accepted():
+            return
+        time.sleep(2)
+    log(f"{host}: force-up still refused (evacuation records not settled); restarting its nova-compute")
+    restart_compute(host)
     wait(accepted, 120, f"Nova to accept force-up of {host} after its restart", 2)
 
 
@@ -125,12 +130,14 @@ def computes_up(nc, hosts: list[str]) -> bool:
 
 def nova_reset(hosts: list[str], reserved: list[str]) -> None:
     nc = nova(admin_session())
-    delete_all_servers(nc)
     for host in hosts:
         nova_lab("start-compute", host)   # no-op when running
     wait(lambda: {s.host for s in services(nc)} >= set(hosts), 180, f"services of {hosts} registered", 1)
+    # Before deleting the servers: a restarted compute settles the evacuations of the guests
+    # that still exist (deleted ones would leave their records 'done' and force-up refused).
     for host in hosts:
         unforce(nc, host)
+    delete_all_servers(nc)
     for svc in services(nc):
         if svc.host in reserved:
             if svc.status != "disabled" or svc.disabled_reason != RESERVED_REASON:
@@ -147,6 +154,19 @@ def nova_reset(hosts: list[str], reserved: list[str]) -> None:
             log(f"disabled foreign compute {svc.host} (re-enabled by down)")
     wait(lambda: computes_up(nc, hosts), 180, f"computes {hosts} up", 1)
     log(f"nova reset: computes {' '.join(hosts)} up, reserved {' '.join(reserved) or '-'} disabled")
+
+
+def nova_park(hosts: list[str]) -> None:
+    """End of the bed: delete the servers, disable the field computes (so another session's
+    scheduler never picks them) and stop their nova-compute processes."""
+    nc = nova(admin_session())
+    delete_all_servers(nc)
+    for svc in services(nc):
+        if svc.host in hosts and svc.status == "enabled":
+            nc.services.disable_log_reason(svc.id, PARKED_REASON)
+    for host in hosts:
+        nova_lab("kill-compute", host)
+    log(f"parked computes {' '.join(hosts)} (disabled, stopped)")
 
 
 def nova_restore() -> None:
@@ -196,6 +216,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("hosts", nargs="+")
     p.add_argument("--reserved", action="append", default=[])
     sub.add_parser("nova-restore")
+    p = sub.add_parser("nova-park")
+    p.add_argument("hosts", nargs="+")
     p = sub.add_parser("register")
     p.add_argument("url")
     p.add_argument("hosts", nargs="+")
@@ -206,6 +228,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.cmd == "nova-reset":
         nova_reset(args.hosts, args.reserved)
+    elif args.cmd == "nova-park":
+        nova_park(args.hosts)
     elif args.cmd == "nova-restore":
         nova_restore()
     elif args.cmd == "register":
