@@ -65,7 +65,7 @@ def create():
     conf = common.conf()
     try:
         row = _create(conf, body, generated_time)
-    except exception.Conflict as error:
+    except (exception.Conflict, exception.HostNotFoundByName) as error:
         LOG.info("Notification from host %s of type %s refused: %s",
                  body["hostname"], body["type"], error.message)
         raise
