@@ -41,8 +41,6 @@ def fault_response(code: int, message: str, version=None, headers: dict | None =
     """A complete fault response; ``version`` (APIVersion) adds the version headers."""
     response = Response(json.dumps(fault_body(code, message)), status=code,
                         content_type="application/json")
-    if code in (413, 429):
-        response.headers["Retry-After"] = "0"
     if version is not None:
         response.headers["OpenStack-API-Version"] = f"instance-ha {version}"
         response.headers["Vary"] = "OpenStack-API-Version"
