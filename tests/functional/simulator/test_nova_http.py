@@ -303,3 +303,20 @@ def test_paging_links_and_legacy_hypervisor_search(sim_factory):
     r = requests.get(env.nova_url + "/os-hypervisors/compute-1/search", timeout=5,
                      headers=headers)
     assert r.status_code == 404  # removed in 2.53
+
+
+def test_concurrent_evacuations_are_counted_exactly(sim_factory):
+    import concurrent.futures
+
+    env = sim_factory(hosts=["compute-1", "compute-2", "compute-3"], servers_per_host=0)
+    guests = [env.cloud.add_server("compute-1").uuid for _ in range(40)]
+    nova = env.novaclient("2.53")
+    nova.services.force_down(compute_service(nova, "compute-1").id, True)
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(nova.servers.evacuate, guests))
+    assert env.cloud.wait_idle(10)
+    assert env.cloud.evacuate_calls() == {uuid: 1 for uuid in guests}
+    placed = env.cloud.usage("compute-2")["running_vms"] + env.cloud.usage("compute-3")[
+        "running_vms"]
+    assert placed == 40 and env.cloud.usage("compute-1")["running_vms"] == 0
+    assert env.cloud.call_counts()["action:evacuate"] == 40
