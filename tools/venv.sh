@@ -8,9 +8,12 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   echo "masakari_ha needs Python >= 3.11 ($PYTHON is older or missing); set PYTHON=/path/to/python3.11" >&2
   exit 1
 fi
-# libvirt-python (instance monitor) builds against the distro's libvirt: headers + compiler.
-if ! pkg-config --exists libvirt 2>/dev/null; then
-  apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends libvirt-dev pkg-config gcc
+# The tests include the instance monitor, whose libvirt-python builds against the distro's
+# libvirt: headers + compiler (root, apt). The service alone needs neither.
+if [ "${1:-}" = "--test" ] && ! pkg-config --exists libvirt 2>/dev/null; then
+  COMPONENT=venv
+  . tools/lib.sh
+  apt_install libvirt-dev pkg-config gcc
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 stamp=.venv/.installed
