@@ -60,7 +60,9 @@ def json_body(schema: dict) -> dict:
 def respond(body: dict | None, status: int = 200) -> Response:
     """A JSON response (or an empty one for 204)."""
     if body is None:
-        return Response(status=status)
+        response = Response(status=status)
+        del response.headers["Content-Type"]
+        return response
     return Response(json.dumps(body), status=status, content_type="application/json")
 
 

@@ -132,7 +132,9 @@ def test_update_to_taken_name_is_409_and_unknown_is_404(api):
 def test_delete_soft_deletes_the_segment_and_its_hosts(api):
     segment = api.segment()
     host = api.host(segment["uuid"], name="h-del")
-    assert api.delete(f"/v1/segments/{segment['uuid']}").status_code == 204
+    deleted = api.delete(f"/v1/segments/{segment['uuid']}")
+    assert deleted.status_code == 204
+    assert deleted.get_data() == b"" and "Content-Type" not in deleted.headers
     assert api.get(f"/v1/segments/{segment['uuid']}").status_code == 404
     assert api.get(f"/v1/segments/{segment['uuid']}/hosts/{host['uuid']}").status_code == 404
     assert api.delete(f"/v1/segments/{segment['uuid']}").status_code == 404
