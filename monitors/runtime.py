@@ -56,7 +56,7 @@ def _find_opt(group: str, name: str) -> cfg.Opt:
     for module in monitors_conf.option_modules():
         for g, opts in module.list_opts():
             for opt in opts:
-                if g == group and opt.dest == name.replace("-", "_"):
+                if getattr(g, "name", g) == group and opt.dest == name.replace("-", "_"):
                     return opt
     raise KeyError(f"{group}.{name}")
 
@@ -73,12 +73,11 @@ def load_config(argv: list[str] | None, prog: str) -> cfg.ConfigOpts:
 
     Bad options exit with a clear message (oslo.config's own), never a traceback.
     """
-    conf = cfg.ConfigOpts()
+    conf = monitors_conf.new_conf()
     conf.register_cli_opts(cli_opts)
     conf.register_cli_opts(base_conf.base_opts)
     for group, name in CLI_GROUP_OPTS:
         conf.register_cli_opt(_find_opt(group, name), group=group)
-    monitors_conf.register_all(conf)
     oslo_log.register_options(conf)
     try:
         conf(argv, project="masakari-ha-monitors", prog=prog,

@@ -3,6 +3,8 @@
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
+from monitors.conf.base import fresh
+
 API_GROUP = "api"
 
 api_group = cfg.OptGroup(
@@ -43,8 +45,8 @@ DEFAULT_NOAUTH_ENDPOINT = "http://127.0.0.1:15868/v1"
 
 
 def register_opts(conf):
-    conf.register_group(api_group)
-    conf.register_opts(api_opts, group=api_group)
+    conf.register_group(fresh(api_group))
+    conf.register_opts(api_opts, group=api_group.name)
     ks_loading.register_session_conf_options(conf, API_GROUP)
     ks_loading.register_auth_conf_options(conf, API_GROUP)
 
@@ -52,7 +54,7 @@ def register_opts(conf):
 def list_opts():
     return [
         (
-            API_GROUP,
+            fresh(api_group),
             api_opts
             + ks_loading.get_session_conf_options()
             + ks_loading.get_auth_common_conf_options()

@@ -31,6 +31,17 @@ def list_opts():
     return [("DEFAULT", base_opts)]
 
 
+def fresh(group: cfg.OptGroup) -> cfg.OptGroup:
+    """A new copy of ``group`` for one ConfigOpts.
+
+    oslo.config keeps a group's options inside the OptGroup object (``register_group`` makes
+    only a shallow copy), so a module-level OptGroup shared by several ConfigOpts would leak
+    options registered on one of them (e.g. keystoneauth's plugin options, which load on
+    demand) into all the others.
+    """
+    return cfg.OptGroup(group.name, title=group.title, help=group.help)
+
+
 def monitor_dir(conf, monitor: str, *parts: str) -> str:
     """Return ``state_path/<monitor>/<parts>``, creating the monitor directory."""
     path = os.path.join(conf.state_path, monitor)

@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from monitors.conf.base import fresh
+
 host_group = cfg.OptGroup(
     "host",
     title="Host monitor",
@@ -105,9 +107,9 @@ host_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(host_group)
-    conf.register_opts(host_opts, group=host_group)
+    conf.register_group(fresh(host_group))
+    conf.register_opts(host_opts, group=host_group.name)
 
 
 def list_opts():
-    return [(host_group.name, host_opts)]
+    return [(fresh(host_group), host_opts)]

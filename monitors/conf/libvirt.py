@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from monitors.conf.base import fresh
+
 libvirt_group = cfg.OptGroup(
     "libvirt",
     title="libvirt",
@@ -54,11 +56,11 @@ callback_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(libvirt_group)
-    conf.register_opts(libvirt_opts, group=libvirt_group)
-    conf.register_group(callback_group)
-    conf.register_opts(callback_opts, group=callback_group)
+    conf.register_group(fresh(libvirt_group))
+    conf.register_opts(libvirt_opts, group=libvirt_group.name)
+    conf.register_group(fresh(callback_group))
+    conf.register_opts(callback_opts, group=callback_group.name)
 
 
 def list_opts():
-    return [(libvirt_group.name, libvirt_opts), (callback_group.name, callback_opts)]
+    return [(fresh(libvirt_group), libvirt_opts), (fresh(callback_group), callback_opts)]

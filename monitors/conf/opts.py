@@ -7,8 +7,11 @@ from monitors.conf import option_modules
 
 def list_opts():
     """Every monitor option group, merged across modules, in declaration order."""
-    grouped = collections.OrderedDict()
+    groups: dict[str, object] = {}
+    grouped: dict[str, list] = collections.OrderedDict()
     for module in option_modules():
         for group, opts in module.list_opts():
-            grouped.setdefault(group, []).extend(opts)
-    return list(grouped.items())
+            name = getattr(group, "name", group)
+            groups.setdefault(name, group)
+            grouped.setdefault(name, []).extend(opts)
+    return [(groups[name], opts) for name, opts in grouped.items()]

@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from monitors.conf.base import fresh
+
 process_group = cfg.OptGroup(
     "process",
     title="Process monitor",
@@ -47,9 +49,9 @@ process_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(process_group)
-    conf.register_opts(process_opts, group=process_group)
+    conf.register_group(fresh(process_group))
+    conf.register_opts(process_opts, group=process_group.name)
 
 
 def list_opts():
-    return [(process_group.name, process_opts)]
+    return [(fresh(process_group), process_opts)]

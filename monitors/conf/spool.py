@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from monitors.conf.base import fresh
+
 spool_group = cfg.OptGroup(
     "spool",
     title="Notification spool",
@@ -36,9 +38,9 @@ spool_opts = [
 
 
 def register_opts(conf):
-    conf.register_group(spool_group)
-    conf.register_opts(spool_opts, group=spool_group)
+    conf.register_group(fresh(spool_group))
+    conf.register_opts(spool_opts, group=spool_group.name)
 
 
 def list_opts():
-    return [(spool_group.name, spool_opts)]
+    return [(fresh(spool_group), spool_opts)]

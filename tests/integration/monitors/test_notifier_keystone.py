@@ -4,6 +4,7 @@ the ``instance-ha`` endpoint found in the catalog (no endpoint_override), delive
 
 import uuid
 
+import pytest
 import requests
 
 from monitors import conf as monitors_conf
@@ -14,13 +15,25 @@ from tests.integration import harness
 HOST = "compute-ks1"
 
 
-def monitor_conf(tmp_path, auth_url: str, password: str = "adminpass"):
+@pytest.fixture(scope="module")
+def region(keystone_api):
+    """The API registered as instance-ha in a region of its own: other test sessions re-point
+    RegionOne at their APIs, this region is ours alone."""
+    name = f"RegionMon{uuid.uuid4().hex[:8]}"
+    catalog = harness.keystone_catalog()
+    catalog.register_endpoint(keystone_api.auth_url, keystone_api.base_url + "/v1", region=name)
+    yield name
+    catalog.remove_region(keystone_api.auth_url, name)
+
+
+def monitor_conf(tmp_path, auth_url: str, password: str = "adminpass",
+                 region: str = "RegionOne"):
     """A monitors config file as an operator writes it (plugin options exist only once
     keystoneauth knows auth_type, so they must come from a file, not overrides)."""
     path = tmp_path / f"monitors-{uuid.uuid4().hex[:6]}.conf"
     path.write_text(f"[api]\nauth_type = password\nauth_url = {auth_url}\nusername = admin\n"
                     f"password = {password}\nproject_name = admin\nuser_domain_id = default\n"
-                    "project_domain_id = default\nregion = RegionOne\napi_interface = public\n")
+                    f"project_domain_id = default\nregion = {region}\napi_interface = public\n")
     conf = monitors_conf.new_conf()
     conf(["--config-file", str(path)], default_config_files=[])
     return conf
@@ -39,9 +52,10 @@ def register_host(api, auth_url):
     assert r.status_code in (201, 409), r.text
 
 
-def test_catalog_endpoint_and_token(keystone_api, tmp_path):
+def test_catalog_endpoint_and_token(keystone_api, region, tmp_path):
     register_host(keystone_api, keystone_api.auth_url)
-    client = ApiClient(monitor_conf(tmp_path, keystone_api.auth_url))
+    client = ApiClient(monitor_conf(tmp_path, keystone_api.auth_url, region=region))
+    assert client.endpoint == f"catalog:instance-ha/public/{region}"
     body = envelope.vm(HOST, str(uuid.uuid4()), "LIFECYCLE", "STOPPED_FAILED", envelope.utcnow())
     result = client.post(body)
     assert result.outcome is Outcome.ACCEPTED, result
