@@ -34,3 +34,11 @@ def test_password_auth_uses_the_catalog(tmp_path):
                          "username = u\npassword = p\nproject_name = p\nregion = R2\n"
                          "api_interface = internal\n")
     assert c.endpoint == "catalog:instance-ha/internal/R2"
+
+
+def test_plugin_options_do_not_leak_between_config_objects(tmp_path):
+    client(tmp_path, "[api]\nauth_type = password\nauth_url = http://ks:5000/v3\n"
+                     "username = u\npassword = p\nproject_name = p\n")
+    fresh = monitors_conf.new_conf()
+    fresh([], default_config_files=[])          # would raise RequiredOptError auth-url
+    assert "auth_url" not in fresh.api
