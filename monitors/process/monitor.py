@@ -40,8 +40,9 @@ class ProcessMonitor:
         self.failed: set[str] = set()     # process_name reported STOPPED and not back yet
 
     # -- helpers ---------------------------------------------------------------------------
-    def running(self, spec: ProcessSpec) -> bool:
-        return bool(proc.find(spec.match_argv, self.scan()))
+    def running(self, spec: ProcessSpec, snapshot: list[proc.ProcInfo] | None = None) -> bool:
+        """Is ``spec`` running (in ``snapshot``, or in a fresh scan of /proc)?"""
+        return bool(proc.find(spec.match_argv, self.scan() if snapshot is None else snapshot))
 
     def _run(self, spec: ProcessSpec, what: str, argv: tuple[str, ...]) -> bool:
         """Run one configured command; True on exit status 0. stderr alone is not failure."""
@@ -116,8 +117,9 @@ class ProcessMonitor:
         """One check of every listed process; returns the notifications submitted."""
         self.reload()
         sent = []
+        snapshot = self.scan()          # one /proc walk per cycle for all entries
         for spec in self.specs:
-            if self.running(spec):
+            if self.running(spec, snapshot):
                 if spec.process_name in self.failed:
                     self.failed.discard(spec.process_name)
                     body = envelope.process(self.hostname, spec.short_name, False,
