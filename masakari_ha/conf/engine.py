@@ -69,7 +69,7 @@ default_opts = [
     ),
     cfg.IntOpt(
         "host_failure_recovery_threads",
-        default=16,
+        default=128,
         min=1,
         help="Guests of one failed host evacuated in parallel (plain threads; upstream used 3 "
         "green threads). Also bounded by [engine] max_concurrent_evacuations and "
@@ -108,19 +108,22 @@ engine_opts = [
     ),
     cfg.IntOpt(
         "workers",
-        default=16,
+        default=64,
         min=1,
-        help="Notifications one engine processes at the same time.",
+        help="Notifications one engine processes at the same time (a notification waiting for "
+        "an evacuation slot holds a worker thread, nothing more).",
     ),
     cfg.IntOpt(
         "max_concurrent_evacuations",
-        default=32,
+        default=384,
         min=1,
-        help="Evacuations in flight at once in this engine, across all notifications.",
+        help="Evacuations in flight at once in this engine, across all notifications (from the "
+        "evacuate call until Nova confirmed it; restoring the power state afterwards does not "
+        "count).",
     ),
     cfg.IntOpt(
         "max_evacuations_per_target_host",
-        default=8,
+        default=32,
         min=1,
         help="Evacuations in flight at once towards one chosen target host (reserved hosts).",
     ),

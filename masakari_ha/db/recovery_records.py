@@ -4,6 +4,7 @@ notification never needs a live engine."""
 
 import datetime
 import json
+import threading
 import uuid as uuidlib
 from collections.abc import Iterable
 
@@ -76,10 +77,15 @@ def list_vmoves(notification_uuid: str) -> list[dict]:
         return [dict(row) for row in rows]
 
 
+#: Hundreds of evacuation threads record outcomes at once; they queue here rather than on
+#: the connection pool, whose checkout times out (SQLite serialises the writes anyway).
+_vmove_writers = threading.BoundedSemaphore(8)
+
+
 @db_session.retry_on_deadlock
 def update_vmove(notification_uuid: str, instance_uuid: str, status: str, **fields) -> None:
     """Set a vmove's status (checked against VMOVE_TRANSITIONS) and other columns."""
-    with db_session.transaction(write=True) as session:
+    with _vmove_writers, db_session.transaction(write=True) as session:
         where = (_V.c.notification_uuid == notification_uuid, _V.c.instance_uuid == instance_uuid,
                  _V.c.deleted == 0)
         current = session.execute(sa.select(_V.c.status).where(*where)).scalar_one()

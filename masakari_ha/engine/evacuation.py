@@ -6,8 +6,11 @@ migration record from it, is only confirmed; evacuation is confirmed by Nova's m
 record *and* the guest's host (not upstream's hypervisor_hostname heuristic).
 """
 
+import contextlib
 import datetime
 import logging
+import threading
+import time
 
 from masakari_ha.compute import ComputeServiceStillInUse, NovaNotFound
 from masakari_ha.compute.models import Server
@@ -44,6 +47,32 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+class MigrationWatch:
+    """A failed host's evacuation records, shared by the confirmations of all its guests.
+
+    Listed at most once per ``interval`` (one call per host instead of two per guest and
+    poll), so a host with hundreds of guests in flight does not flood Nova's API.
+    """
+
+    def __init__(self, nova, failed_host: str, interval: float):
+        self.nova = nova
+        self.failed_host = failed_host
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._listed_at = float("-inf")
+        self._by_instance: dict[str, list] = {}
+
+    def records(self, instance_uuid: str) -> list:
+        with self._lock:
+            if time.monotonic() - self._listed_at >= self.interval:
+                by_instance: dict[str, list] = {}
+                for record in self.nova.list_evacuations(source_compute=self.failed_host):
+                    by_instance.setdefault(record.instance_uuid, []).append(record)
+                self._by_instance = by_instance
+                self._listed_at = time.monotonic()
+            return list(self._by_instance.get(instance_uuid, ()))
+
+
 class GuestEvacuation:
     """Evacuate-and-confirm for one guest; ``run()`` returns the destination host.
 
@@ -53,8 +82,10 @@ class GuestEvacuation:
     """
 
     def __init__(self, nova, control: RunControl, failed_host: str, original: Server,
-                 target: str | None = None, since: datetime.datetime | None = None):
+                 target: str | None = None, since: datetime.datetime | None = None,
+                 watch: MigrationWatch | None = None):
         self.nova = nova
+        self.watch = watch or MigrationWatch(nova, failed_host, CONF.verify_interval)
         self.control = control
         self.failed_host = failed_host
         self.original = original
@@ -63,10 +94,16 @@ class GuestEvacuation:
         self.uuid = original.id
         self._stale: set[str] = set()
 
-    def run(self) -> str:
+    def run(self, slot=contextlib.nullcontext()) -> str:
+        """Evacuate (holding ``slot`` until Nova confirmed it), restore the power state."""
         self.control.check()
         steps = planning.evacuation_steps(self.original,
                                           evacuate_leaves_stopped=self.nova.evacuate_leaves_stopped)
+        with slot:
+            server = self._evacuate_and_confirm(steps)
+        return self._restore(steps, server)
+
+    def _evacuate_and_confirm(self, steps) -> Server:
         server = self.nova.get_server(self.uuid)
         migrations = self._migrations()
         record = planning.find_evacuation(migrations, self.uuid, self.failed_host, since=self.since)
@@ -86,7 +123,9 @@ class GuestEvacuation:
             # Records of earlier failed attempts (another phase, a retry) must not judge this one.
             self._stale = {m.id for m in migrations if m.status in planning.MIGRATION_FAILED}
             self._evacuate()
-        server = self._confirm(steps.vm_state_at_evacuate)
+        return self._confirm(steps.vm_state_at_evacuate)
+
+    def _restore(self, steps, server: Server) -> str:
         if steps.start_after and server.vm_state != "active":
             if self.nova.get_server(self.uuid).task_state != "powering-on":  # resumed: may be in flight
                 self.nova.start(self.uuid)
@@ -107,7 +146,7 @@ class GuestEvacuation:
     def _current_migrations(self):
         """Records that can judge the evacuation in flight: not an earlier failed attempt's;
         when any record is still alive, failed ones are history (resume after a crash)."""
-        records = [m for m in self._migrations() if m.id not in self._stale]
+        records = [m for m in self.watch.records(self.uuid) if m.id not in self._stale]
         alive = [m for m in records if m.status not in planning.MIGRATION_FAILED]
         return alive or records
 
@@ -132,8 +171,12 @@ class GuestEvacuation:
 
     def _confirm(self, vm_state_before: str) -> Server:
         def probe():
+            records = self._current_migrations()
+            record = planning.find_evacuation(records, self.uuid, self.failed_host, since=self.since)
+            if record is None or record.status not in planning.MIGRATION_DONE | planning.MIGRATION_FAILED:
+                return None  # Nova is still at it: no need to read the guest yet
             server = self.nova.get_server(self.uuid)
-            verdict = planning.is_evacuation_confirmed(server, self._current_migrations(), self.failed_host,
+            verdict = planning.is_evacuation_confirmed(server, records, self.failed_host,
                                                        vm_state_before=vm_state_before, since=self.since)
             if verdict.failed:
                 raise EvacuationFailed(verdict.reason)
@@ -154,11 +197,16 @@ class GuestEvacuation:
 
 
 def evacuate_and_record(nova, control: RunControl, failed_host: str, original: Server,
-                        target: str | None = None, since: datetime.datetime | None = None) -> bool:
-    """Run one guest's evacuation and write its vmove outcome; True when it succeeded."""
+                        target: str | None = None, since: datetime.datetime | None = None,
+                        watch: MigrationWatch | None = None, slot=contextlib.nullcontext()) -> bool:
+    """Run one guest's evacuation and write its vmove outcome; True when it succeeded.
+
+    ``slot`` (a context manager) bounds concurrency: it is held from the evacuate call
+    until Nova confirmed the evacuation.
+    """
     notification_uuid = control.notification_uuid
     try:
-        dest = GuestEvacuation(nova, control, failed_host, original, target, since).run()
+        dest = GuestEvacuation(nova, control, failed_host, original, target, since, watch).run(slot)
     except NovaNotFound:
         recovery_records.update_vmove(notification_uuid, original.id, "ignored", end_time=_now(),
                                       message="Instance no longer exists in Nova.")

@@ -133,12 +133,12 @@ class EvacuateInstancesTask(MasakariTask):
         if not todo:
             return
         workers = min(CONF.host_failure_recovery_threads, len(todo))
+        watch = evacuation.MigrationWatch(self.novaclient, host_name, CONF.verify_interval)
 
         def one(server):
             target = targets.get(server.id)
-            with limits.evacuation_slot(target):
-                return evacuation.evacuate_and_record(self.novaclient, self.control, host_name, server,
-                                                      target, since)
+            return evacuation.evacuate_and_record(self.novaclient, self.control, host_name, server,
+                                                  target, since, watch, limits.evacuation_slot(target))
 
         interrupted = None
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers,
