@@ -86,13 +86,11 @@ class Processor:
         except Exception as error:  # a task failed: the notification goes to error (one retry)
             LOG.exception("Notification %s: recovery failed", uuid)
             status, message = st.ERROR, f"{type(error).__name__}: {error}"
-        if control.interrupted:  # the claim was lost meanwhile: the new owner decides
-            LOG.warning("Notification %s: claim lost (%s); result %s not recorded", uuid, control.reason, status)
-            return None
-        if not claims.finish(uuid, self.owner, status.value if hasattr(status, "value") else status, message):
-            LOG.warning("Notification %s: claim lost before recording status %s", uuid, status)
-            return None
         final = st.NotificationStatus(status).value
+        # Conditional on still owning the claim: after a takeover the new owner decides.
+        if not claims.finish(uuid, self.owner, final, message):
+            LOG.warning("Notification %s: claim lost before recording status %s", uuid, final)
+            return None
         if message:
             LOG.info("Notification %s, host %s: %s", uuid, claim.host_name, message)
         LOG.info("Notification %s exits with status: %s.", uuid, final)

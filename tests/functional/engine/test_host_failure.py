@@ -199,3 +199,38 @@ def test_host_without_guests_finishes_with_skip(cloud_env, seed, processor):
     uuid = seed.notification(failed, seg, "COMPUTE_HOST", STOPPED)
     assert processor.process(uuid) == "finished"
     assert "no instances needs to be evacuated" in seed.get(uuid).message
+
+
+def test_reserved_host_joins_every_aggregate_of_the_failed_host(cloud_env, seed, processor):
+    CONF.set_override("add_reserved_host_to_aggregate", True, group="host_failure")
+    cloud = cloud_env.cloud
+    _cloud(cloud)
+    cloud.add_aggregate("az-a", hosts=["compute-1", "compute-2"])
+    cloud.add_aggregate("gpu", hosts=["compute-1"])
+    cloud.add_aggregate("other", hosts=["compute-2"])
+    guest = cloud.add_server("compute-1").uuid
+    seg = seed.segment(recovery_method="reserved_host")
+    failed = seed.host(seg, "compute-1")
+    seed.host(seg, "compute-2")
+    seed.host(seg, "compute-3", reserved=True)
+    cloud.kill_host("compute-1")
+    uuid = seed.notification(failed, seg, "COMPUTE_HOST", STOPPED)
+
+    assert processor.process(uuid) == "finished", seed.get(uuid).message
+
+    members = {a.name: set(a.hosts) for a in cloud.list_aggregates()}
+    assert "compute-3" in members["az-a"] and "compute-3" in members["gpu"]
+    assert "compute-3" not in members["other"]
+    assert cloud.server(guest).host == "compute-3"
+
+
+def test_failed_host_that_was_reserved_leaves_the_reserve(cloud_env, seed, processor):
+    cloud = cloud_env.cloud
+    _cloud(cloud)
+    seg = seed.segment()
+    failed = seed.host(seg, "compute-1", reserved=True)
+    cloud.kill_host("compute-1")
+    uuid = seed.notification(failed, seg, "COMPUTE_HOST", STOPPED)
+    assert processor.process(uuid) == "finished"
+    row = seed.host_row(failed)
+    assert row.on_maintenance and not row.reserved

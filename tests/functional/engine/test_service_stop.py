@@ -44,3 +44,29 @@ def test_stop_releases_the_claim_and_another_engine_finishes(cloud_env, seed, pr
     assert processor.process(uuid) == "finished", seed.get(uuid).message
     assert {g: cloud.evacuate_calls(g) for g in guests} == {g: 1 for g in guests}
     assert all(cloud.server(g).host == "compute-2" for g in guests)
+
+
+def test_error_is_retried_once_by_the_sweep_then_failed(cloud_env, seed, processor):
+    CONF.set_override("process_unfinished_notifications_interval", 1)
+    cloud_env.cloud.add_host("compute-1")
+    seg = seed.segment()
+    host = seed.host(seg, "compute-1")
+    # Fencing cannot be confirmed (host_status UNKNOWN, noop driver): error on every attempt.
+    uuid = seed.notification(host, seg, "COMPUTE_HOST", dict(STOPPED, host_status="UNKNOWN"))
+    rpc.register_opts(CONF)
+    CONF.set_override("transport_url", "fake://")
+    CONF.set_override("sweep_interval", 1, group="engine")
+    service = EngineService(CONF, transport=rpc.get_transport(CONF))
+    service.start()
+    try:
+        service.submit(uuid)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and seed.get(uuid).status != "failed":
+            time.sleep(0.1)
+    finally:
+        service.stop()
+        rpc.cleanup()
+    row = seed.get(uuid)
+    assert (row.status, row.attempts) == ("failed", 2)
+    assert "Recovery failed after 2 attempts" in row.message
+    assert "Fencing check failed for host compute-1" in row.message
