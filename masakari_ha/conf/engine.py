@@ -107,6 +107,14 @@ engine_opts = [
         "was lost.",
     ),
     cfg.IntOpt(
+        "nova_retry_timeout",
+        default=60,
+        min=0,
+        help="Seconds a Nova call that failed transiently (5xx, timeout, connection error) is "
+        "repeated every verify_interval before the step fails. Evacuate calls are never "
+        "repeated blindly: Nova's evacuation record is checked first.",
+    ),
+    cfg.IntOpt(
         "workers",
         default=64,
         min=1,

@@ -50,16 +50,26 @@ class RunControl:
     def wait_for(self, probe: Callable[[], T | None], timeout: float, interval: float, what: str) -> T:
         """Call ``probe`` until it returns something other than None/False; return that.
 
+        Exceptions marked ``retryable`` (Nova unavailable) count as "not yet"; others propagate.
+
         :raises WaitTimeout: not within ``timeout`` seconds (message: ``what``).
         :raises RecoveryInterrupted: the engine stopped or lost the claim meanwhile.
         """
         deadline = time.monotonic() + timeout
+        last_error = None
         while True:
             self.check()
-            value = probe()
+            try:
+                value = probe()
+            except Exception as error:
+                # A transient failure (Nova 5xx, timeout: ``retryable``) is just "not yet".
+                if not getattr(error, "retryable", False):
+                    raise
+                last_error, value = error, None
             if value is not None and value is not False:
                 return value
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise WaitTimeout(f"Timed out after {timeout:g}s waiting for {what}.")
+                suffix = f" Last error: {last_error}" if last_error is not None else ""
+                raise WaitTimeout(f"Timed out after {timeout:g}s waiting for {what}.{suffix}")
             self._event.wait(min(interval, remaining))

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 
-from masakari_ha.compute import ComputeServiceStillInUse, NovaNotFound
+from masakari_ha.compute import ComputeServiceStillInUse, NovaConflict, NovaNotFound, NovaUnavailable
 from masakari_ha.compute.models import Server
 from masakari_ha.conf import CONF
 from masakari_ha.db import recovery_records
@@ -143,6 +143,12 @@ class GuestEvacuation:
     def _migrations(self):
         return self.nova.list_evacuations(instance_uuid=self.uuid, source_compute=self.failed_host)
 
+    def _accepted(self) -> bool:
+        """True when Nova holds a live evacuation record of this attempt."""
+        fresh = [m for m in self._migrations() if m.id not in self._stale]
+        record = planning.find_evacuation(fresh, self.uuid, self.failed_host, since=self.since)
+        return record is not None and record.status not in planning.MIGRATION_FAILED
+
     def _current_migrations(self):
         """Records that can judge the evacuation in flight: not an earlier failed attempt's;
         when any record is still alive, failed ones are history (resume after a crash)."""
@@ -164,6 +170,12 @@ class GuestEvacuation:
                 # Nova has not seen the force-down yet: force again and retry within the bound.
                 self.nova.force_down(self.failed_host, True)
                 return False
+            except (NovaUnavailable, NovaConflict):
+                # 5xx or timeout: Nova may still have accepted it; 409 after such a retry: it
+                # did. Only its record tells; a blind retry could evacuate the guest twice.
+                if self._accepted():
+                    return True
+                raise
 
         self.control.wait_for(attempt, CONF.wait_period_after_service_update, CONF.verify_interval,
                               f"Nova to accept the evacuation of instance {self.uuid} (source "

@@ -9,6 +9,7 @@ from masakari_ha.engine import errors
 from masakari_ha.engine import status as st
 from masakari_ha.engine.control import RecoveryInterrupted, RunControl
 from masakari_ha.engine.flows import host_failure, instance_failure, process_failure
+from masakari_ha.engine.nova_retry import RetryingNova
 
 LOG = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class Processor:
         return final
 
     def _dispatch(self, claim: claims.Claim, control: RunControl) -> None:
-        nova = self.nova_factory()
+        nova = RetryingNova(self.nova_factory(), control)
         if claim.type == "COMPUTE_HOST":
             host_failure.run(claim, nova, control, self.context, self.fencing_driver)
         elif claim.type == "VM":

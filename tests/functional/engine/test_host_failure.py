@@ -234,3 +234,24 @@ def test_failed_host_that_was_reserved_leaves_the_reserve(cloud_env, seed, proce
     assert processor.process(uuid) == "finished"
     row = seed.host_row(failed)
     assert row.on_maintenance and not row.reserved
+
+
+def test_nova_errors_and_slow_answers_do_not_double_evacuate(cloud_env, seed, processor):
+    CONF.set_override("timeout", 0.5, group="nova")
+    cloud = cloud_env.cloud
+    _cloud(cloud)
+    guests = [cloud.add_server("compute-1").uuid for _ in range(4)]
+    cloud.inject("action:evacuate", status=500, times=2)           # refused: must be retried
+    cloud.inject("action:evacuate", status=None, delay=1.0, times=2)  # accepted, answer too late
+    cloud.inject("servers.get", status=503, times=5)               # polling through a hiccup
+    seg = seed.segment()
+    failed = seed.host(seg, "compute-1")
+    seed.host(seg, "compute-2")
+    seed.host(seg, "compute-3")
+    cloud.kill_host("compute-1")
+    uuid = seed.notification(failed, seg, "COMPUTE_HOST", STOPPED)
+
+    assert processor.process(uuid) == "finished", seed.get(uuid).message
+
+    assert {g: cloud.evacuate_calls(g) for g in guests} == {g: 1 for g in guests}
+    assert all(cloud.server(g).host in ("compute-2", "compute-3") for g in guests)
