@@ -183,3 +183,34 @@ def test_metrics_page_exists_exactly_when_metrics_do():
         assert page.is_file(), f"metrics modules {modules} exist but doc/source/metrics.rst does not"
     else:
         assert not page.exists(), "doc/source/metrics.rst documents metrics no module provides"
+
+
+def _declared_metrics() -> list[tuple[str, str, list[str]]]:
+    """(exposed name, kind, labels) of every metric masakari_ha/metrics.py creates."""
+    import ast
+
+    tree = ast.parse((REPO / "masakari_ha" / "metrics.py").read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ("Counter", "Gauge", "Histogram", "Summary"):
+            name = node.args[0].value
+            labels = []
+            if len(node.args) > 2 and isinstance(node.args[2], (ast.List, ast.Tuple)):
+                labels = [element.value for element in node.args[2].elts]
+            exposed = name + "_total" if node.func.id == "Counter" else name
+            found.append((exposed, node.func.id, labels))
+    return found
+
+
+def test_every_metric_and_label_is_documented(built):
+    if not (REPO / "masakari_ha" / "metrics.py").is_file():
+        pytest.skip("no masakari_ha/metrics.py: there are no metrics to document")
+    declared = _declared_metrics()
+    assert len(declared) >= 5
+    text = page_text(built / "metrics.html")
+    for name, _kind, labels in declared:
+        assert name in text, f"metric {name} is not in doc/source/metrics.rst"
+        for label in labels:
+            assert f"``{label}``" in (SOURCE / "metrics.rst").read_text(), (
+                f"label {label} of {name} is not in doc/source/metrics.rst")
