@@ -3,7 +3,7 @@
 ::
 
     RequestId ─► AuthDispatcher ─┬─ /v1/...  ─► keystonemiddleware auth_token ─► Flask
-                                 └─ /, /healthcheck, anything else ─────────────► Flask
+                                 └─ /, /healthcheck, /metrics, anything else ───► Flask
 
 Inside Flask every /v1 request gets ``g.api_version`` (negotiated) and ``g.context``
 (from auth_token's headers, or admin under noauth) before its view runs. Every error is a
@@ -24,6 +24,7 @@ from masakari_ha.api import (
     faults,
     healthcheck,
     hosts,
+    metrics,
     microversion,
     middleware,
     notifications,
@@ -36,7 +37,7 @@ from masakari_ha.api import (
 LOG = logging.getLogger(__name__)
 
 BLUEPRINTS = (versions.bp, segments.bp, hosts.bp, notifications.bp, vmoves.bp, extensions.bp,
-              healthcheck.bp)
+              healthcheck.bp, metrics.bp)
 
 
 def _is_v1(path: str) -> bool:

@@ -11,7 +11,7 @@ import logging
 from flask import Blueprint, g, request
 from oslo_config import cfg
 
-from masakari_ha import exception
+from masakari_ha import exception, metrics
 from masakari_ha.api import common, validation, views
 from masakari_ha.api.policies import NOTIFICATIONS
 from masakari_ha.api.schemas import notifications as schemas
@@ -68,11 +68,24 @@ def create():
     except (exception.Conflict, exception.HostNotFoundByName) as error:
         LOG.info("Notification from host %s of type %s refused: %s",
                  body["hostname"], body["type"], error.message)
+        metrics.record_notification_received(body["type"], _refusal_status(error))
         raise
+    metrics.record_notification_received(row.type, row.status)
     LOG.info("Notification %s accepted from host %s (%s) type %s payload %s",
              row.notification_uuid, body["hostname"], row.source_host_uuid, row.type, body["payload"])
     common.state().engine_client().cast_process_notification(g.context, row.notification_uuid)
     return common.respond({"notification": views.notification(row)}, 202)
+
+
+def _refusal_status(error: Exception) -> str:
+    """The ``status`` label of a refused notification (see :mod:`masakari_ha.metrics`)."""
+    if isinstance(error, exception.DuplicateNotification):
+        return "duplicate"
+    if isinstance(error, exception.HostNotFoundByName):
+        return "unknown_host"
+    if isinstance(error, exception.HostOnMaintenance):
+        return "host_on_maintenance"
+    return "refused"
 
 
 @db_session.retry_on_deadlock

@@ -12,6 +12,7 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
+from masakari_ha import metrics
 from masakari_ha.api import create_app
 from masakari_ha.cmd import config
 from masakari_ha.db import session as db_session
@@ -45,6 +46,19 @@ def _post_fork(_server, _worker):
     db_session.dispose_engines()
 
 
+def _child_exit(_server, worker):
+    # A worker that exited must not keep contributing live gauges to /metrics.
+    metrics.mark_process_dead(worker.pid)
+
+
+def enable_metrics(conf) -> str:
+    """Prometheus multiprocess mode in ``<state_path>/prometheus`` (before forking workers)."""
+    directory = metrics.enable_multiprocess(metrics.multiprocess_dir(conf.state_path))
+    LOG.info("Metrics of all worker processes are collected in %s and served on /metrics",
+             directory)
+    return directory
+
+
 def gunicorn_options(conf, workers: int, **extra) -> dict:
     """The gunicorn settings for ``conf`` (shared with masakari-ha-all)."""
     options = {
@@ -54,6 +68,7 @@ def gunicorn_options(conf, workers: int, **extra) -> dict:
         "threads": conf.masakari_api_threads,
         "preload_app": True,
         "post_fork": _post_fork,
+        "child_exit": _child_exit,
         "timeout": 120,
         "graceful_timeout": 30,
         "keepalive": 5,
@@ -71,6 +86,7 @@ def gunicorn_options(conf, workers: int, **extra) -> dict:
 def main(argv=None) -> int:
     conf = config.parse_args(sys.argv[1:] if argv is None else argv, prog="masakari-ha-api")
     workers = conf.masakari_api_workers or os.cpu_count() or 1
+    enable_metrics(conf)
     application = create_app(conf)
     LOG.info("masakari-ha-api listening on %s with %d workers x %d threads",
              bind_address(conf.masakari_api_listen, conf.masakari_api_listen_port), workers,

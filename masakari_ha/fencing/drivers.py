@@ -23,10 +23,17 @@ DRIVER_NAMES = ("noop", "maas", "pacemaker")
 
 
 def load_driver(conf) -> FencingDriver:
-    """Build the driver named by ``conf.fencing.driver``.
+    """Build the driver named by ``conf.fencing.driver``, metered (every ``power_off`` is
+    counted and timed in :mod:`masakari_ha.metrics`).
 
     :raises FencingConfigError: unknown driver name.
     """
+    from masakari_ha.fencing.metered import MeteredFencingDriver
+
+    return MeteredFencingDriver(_build_driver(conf))
+
+
+def _build_driver(conf) -> FencingDriver:
     name = conf.fencing.driver
     if name == "noop":
         from masakari_ha.fencing.noop import NoopFencingDriver

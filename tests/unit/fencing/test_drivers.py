@@ -6,6 +6,7 @@ from masakari_ha.conf import CONF
 from masakari_ha.fencing import drivers
 from masakari_ha.fencing.base import FencingConfigError, PowerState
 from masakari_ha.fencing.maas_driver import MaasFencingDriver
+from masakari_ha.fencing.metered import MeteredFencingDriver
 from masakari_ha.fencing.noop import NO_DRIVER_REASON, NoopFencingDriver
 from masakari_ha.fencing.pacemaker import PacemakerFencingDriver
 
@@ -21,7 +22,8 @@ def test_options_and_defaults():
 def test_load_driver(name, cls):
     CONF.set_override("driver", name, "fencing")
     driver = drivers.load_driver(CONF)
-    assert isinstance(driver, cls) and driver.name == name
+    assert isinstance(driver, MeteredFencingDriver) and isinstance(driver.inner, cls)
+    assert driver.name == name and driver.proves_fencing is driver.inner.proves_fencing
 
 
 def test_unknown_driver_name():
