@@ -5,6 +5,7 @@ import signal
 import sys
 
 from masakari_ha.cmd import config
+from masakari_ha.db import migration
 from masakari_ha.engine.service import EngineService
 
 LOG = logging.getLogger(__name__)
@@ -14,6 +15,10 @@ def main(argv=None) -> int:
     conf = config.parse_args(sys.argv[1:] if argv is None else argv, prog="masakari-ha-engine")
     service = EngineService(conf)
     try:
+        current, head = migration.current_revision(), migration.head_revision()
+        if current != head:
+            raise RuntimeError(f"database schema is at {current or 'nothing'}, not {head}: run "
+                               f"'masakari-ha-manage db sync' first")
         service.start()
     except Exception as error:
         LOG.error("masakari-ha-engine could not start: %s", error)
