@@ -18,6 +18,14 @@ REPO=$(cd "$HERE/.." && pwd)
 # shellcheck source=tools/lib.sh
 . "$HERE/lib.sh"
 
+# Don't pass a caller's open lock files (the e2e sessions' $LAB_ROOT/*.e2e.lock) on to the
+# daemons started here: they would hold those locks for as long as they run.
+for _fd in /proc/$$/fd/*; do
+  _n=${_fd##*/}
+  [ "$_n" -gt 2 ] 2>/dev/null && case $(readlink "$_fd") in *.e2e.lock) eval "exec $_n>&-" ;; esac
+done
+unset _fd _n
+
 LAB=$LAB_ROOT/pacemaker
 RUN=$LAB/run
 LOG=$LAB/log

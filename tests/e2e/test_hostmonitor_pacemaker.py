@@ -151,3 +151,27 @@ def test_partition_without_quorum_reports_nothing(pcmk, api_factory, monitor_fac
     assert notes[0]["hostname"] == "remote3"
     assert notes[0]["payload"]["event"] == "STOPPED"
     assert notes[0]["payload"]["host_status"] == "NORMAL"
+
+
+def test_isolated_remote_node_reports_nothing_even_after_the_link_returns(pcmk, api_factory,
+                                                                            monitor_factory):
+    """remote2's link is cut: its monitor cannot reach the cluster (crm_mon through remoted's
+    proxy blocks), while the cluster fences remote2. The monitor must neither report its peers
+    as failed nor spool anything to send once the link is back — an isolated node knows nothing."""
+    api, mon = start_monitor_on_remote2(pcmk, api_factory, monitor_factory)
+    pcmk.run("partition", "2")
+
+    def degraded():
+        return (mon.health() or {}).get("status") == "degraded"
+
+    wait_for(degraded, 20, lambda: f"the cut-off monitor to mark itself degraded (health {mon.health()})")
+    wait_for(lambda: pcmk.fenced_and_clean("remote2"), 60, "the cluster to fence the isolated remote2")
+    assert {a["hostname"] for a in pcmk.maas_actions() if a["op"] == "power_off"} == {"remote2"}
+    assert mon.alive()
+
+    pcmk.run("heal", "2")
+    wait_for(lambda: (mon.health() or {}).get("status") == "ok", 20, "the monitor to see the cluster again")
+    time.sleep(3 * INTERVAL)
+    assert api.notifications() == [], "an isolated monitor reported something"
+    delivery = mon.health()["delivery"]
+    assert delivery["spooled"] == 0 and delivery["delivered"] == 0, delivery
