@@ -2,10 +2,11 @@
 client, and the engine's Processor run synchronously (or the whole EngineService)."""
 
 import datetime
-
-from keystoneauth1 import loading as ks_loading
+import json
+import uuid as uuidlib
 
 import pytest
+from keystoneauth1 import loading as ks_loading
 
 from masakari_ha import compute
 from masakari_ha.conf import CONF
@@ -17,9 +18,6 @@ from masakari_ha.engine import limits
 from masakari_ha.engine.processor import Processor
 from masakari_ha.fencing import drivers as fencing_drivers
 from masakari_ha.simulator.fixtures import sim_factory  # noqa: F401  (fixture)
-
-import json
-import uuid as uuidlib
 
 
 @pytest.fixture
