@@ -16,10 +16,12 @@ one keep-alive ``http.client`` connection each, 127.0.0.1 only, fixed duration):
 
 Upstream is measured with ``notification_delay_max`` at its default (5: a random sleep of up
 to 5 s before every notification insert) and at 0, under two servers with the same number of
-worker processes: its own ``masakari-api`` (oslo.service + eventlet.wsgi) and gunicorn sync
-workers. (gunicorn gthread, ours' server, hangs with upstream, which monkey-patches with
-eventlet at import; gunicorn 27 has no eventlet worker.) The ratios use upstream's best
-result for each measurement. Upstream's host create validates names against
+worker processes: its own ``masakari-api`` (oslo.service + eventlet.wsgi) and uwsgi (how
+devstack deploys it; the distro's uwsgi + python3 plugin with the upstream venv's
+site-packages, ``--threads`` as ours). gunicorn does not work for upstream: upstream
+monkey-patches with eventlet at import, after which gunicorn's gthread workers hang at the
+first request and its sync workers on large responses; gunicorn 27 has no eventlet worker.
+The ratios use upstream's best result for each measurement. Upstream's host create validates names against
 Nova, so its hosts are inserted with SQL (the benchmark reads them; it does not time their
 creation); ours are created through the API.
 
@@ -205,7 +207,8 @@ class Ours(System):
 class Upstream(System):
     def __init__(self, venv: Path, db_url: str, workers: int, workdir: Path, delay_max: int,
                  worker_class: str, threads: int):
-        server = "own eventlet wsgi" if worker_class == "native" else f"gunicorn {worker_class}"
+        server = {"native": "own eventlet wsgi", "uwsgi": f"uwsgi {threads} threads"}.get(
+            worker_class, f"gunicorn {worker_class}")
         self.label = f"upstream[{server}, notification_delay_max={delay_max}]"
         self.db_url = db_url
         self.port = harness.free_port()
@@ -236,6 +239,14 @@ class Upstream(System):
         self.log = open(workdir / "gunicorn.log", "ab")
         if worker_class == "native":   # upstream's own server: oslo.service + eventlet.wsgi, N workers
             cmd = [str(venv / "bin" / "masakari-api"), "--config-file", str(workdir / "masakari.conf")]
+        elif worker_class == "uwsgi":  # how devstack deploys masakari-api (distro uwsgi, python3 plugin)
+            site = next((venv / "lib").glob("python3*/site-packages"))
+            cmd = ["uwsgi", "--plugin", "python3", "--http-socket", f"127.0.0.1:{self.port}",
+                   "--pythonpath", str(site), "--module", "masakari.wsgi.api:application",
+                   "--pyargv", f"--config-file {workdir / 'masakari.conf'}", "--master",
+                   "--processes", str(workers), "--threads", str(threads), "--enable-threads",
+                   "--lazy-apps", "--die-on-term", "--buffer-size", "65535",
+                   "--add-header", "Connection: close", "--disable-logging"]
         else:
             cmd = [str(venv / "bin" / "python"), str(REPO / "benchmarks" / "api_upstream_server.py"),
                    f"127.0.0.1:{self.port}", str(workers), worker_class, str(threads)]
@@ -340,7 +351,7 @@ def run_system(make_system, args, db_server: str | None, workdir: Path) -> tuple
 
 
 def fmt_row(label: str, r: Result) -> str:
-    return f"| {label:<46} | {r.label:<22} | {r.rps:9.1f} | {r.pct(50):9.1f} | {r.pct(99):9.1f} | {r.ok:6d} |"
+    return f"| {label:<54} | {r.label:<22} | {r.rps:9.1f} | {r.pct(50):9.1f} | {r.pct(99):9.1f} | {r.ok:6d} |"
 
 
 def main(argv=None) -> int:
@@ -352,9 +363,10 @@ def main(argv=None) -> int:
     parser.add_argument("--delay-duration", type=float, default=20.0,
                         help="seconds per intake measurement of upstream with notification_delay_max > 0")
     parser.add_argument("--upstream-venv", default=DEFAULT_VENV)
-    parser.add_argument("--upstream-servers", default="native,sync",
+    parser.add_argument("--upstream-servers", default="native,uwsgi",
                         help="comma-separated upstream servers: native (its own masakari-api, eventlet "
-                             "wsgi), sync (gunicorn sync workers), gthread (gunicorn threads; hangs: "
+                             "wsgi), uwsgi (distro uwsgi, as devstack deploys it), sync / gthread "
+                             "(gunicorn; both hang on large responses or at the first request: "
                              "upstream monkey-patches with eventlet at import)")
     args = parser.parse_args(argv)
     args.intake_seconds = lambda system: (args.delay_duration if "delay_max=5" in system.label else args.duration)
@@ -382,10 +394,10 @@ def main(argv=None) -> int:
             log(f"{name}: FAILED: {exc}")
 
     print()
-    print(f"API benchmark: db={args.db}, {args.workers} gunicorn workers each, {os.cpu_count()} CPUs, "
+    print(f"API benchmark: db={args.db}, {args.workers} worker processes each, {os.cpu_count()} CPUs, "
           f"{args.duration:.0f} s per measurement ({args.delay_duration:.0f} s for delay 5), 127.0.0.1")
-    print(f"| {'system':<46} | {'measurement':<22} | {'req/s':>9} | {'p50 ms':>9} | {'p99 ms':>9} | {'n':>6} |")
-    print(f"|{'-' * 48}|{'-' * 24}|{'-' * 11}|{'-' * 11}|{'-' * 11}|{'-' * 8}|")
+    print(f"| {'system':<54} | {'measurement':<22} | {'req/s':>9} | {'p50 ms':>9} | {'p99 ms':>9} | {'n':>6} |")
+    print(f"|{'-' * 56}|{'-' * 24}|{'-' * 11}|{'-' * 11}|{'-' * 11}|{'-' * 8}|")
     for label, results in table.items():
         for r in results:
             print(fmt_row(label, r))
