@@ -1,6 +1,7 @@
 """Emulators of Keystone v3, Nova (and a Placement subset) that speak the real HTTP APIs.
 
-Used by unit and functional tests of the engine, by the demo and by benchmarks.
+Used by unit and functional tests of the engine, by the demo and by benchmarks. (The MAAS
+emulator for fencing lives in :mod:`masakari_ha.simulator.maas`.)
 
 Starting them
     ``start_simulators(hosts=[...], servers_per_host=N, latency="fast"|"realistic"|LatencyProfile,
