@@ -21,6 +21,7 @@ from masakari_ha.engine.flows import host_recovery
 LOG = logging.getLogger(__name__)
 
 ACTION = "instance:evacuate"
+PHASE_NAMES = {"auto": "auto", "rh": "reserved_host"}
 PHASES = {
     "auto": ("auto",),
     "reserved_host": ("rh",),
@@ -62,7 +63,7 @@ def _run_phases(claim, nova, control, context) -> None:
     for index, phase in enumerate(phases):  # a resumed engine continues the phase that was running
         if index and executor.has_unfinished(claim.notification_uuid, _flow_name(phase)):
             start = index
-    last_error = None
+    failures: list[tuple[str, Exception]] = []
     for phase in phases[start:]:
         try:
             _run_phase(claim, nova, control, context, phase)
@@ -70,11 +71,14 @@ def _run_phases(claim, nova, control, context) -> None:
         except (errors.SkipRecovery, errors.IgnoreRecovery, RecoveryInterrupted):
             raise
         except Exception as error:
-            last_error = error
+            failures.append((phase, error))
             if phase != phases[-1]:
                 LOG.warning("Notification %s, host %s: decision: %s recovery failed (%s); falling back",
                             claim.notification_uuid, claim.host_name, phase, error)
-    raise last_error
+    if len(failures) == 1:
+        raise failures[0][1]
+    raise errors.RecoveryFailure("; ".join(f"{PHASE_NAMES[phase]} recovery failed: {error}"
+                                           for phase, error in failures))
 
 
 def _flow_name(phase: str) -> str:

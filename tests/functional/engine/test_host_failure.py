@@ -255,3 +255,21 @@ def test_nova_errors_and_slow_answers_do_not_double_evacuate(cloud_env, seed, pr
 
     assert {g: cloud.evacuate_calls(g) for g in guests} == {g: 1 for g in guests}
     assert all(cloud.server(g).host in ("compute-2", "compute-3") for g in guests)
+
+
+def test_priority_method_failing_both_ways_names_both_reasons(cloud_env, seed, processor):
+    cloud = cloud_env.cloud
+    _cloud(cloud, ("compute-1", "compute-2"))
+    cloud.set_capacity_full("compute-2")
+    guest = cloud.add_server("compute-1").uuid
+    seg = seed.segment(recovery_method="auto_priority")
+    failed = seed.host(seg, "compute-1")
+    seed.host(seg, "compute-2")
+    cloud.kill_host("compute-1")
+    uuid = seed.notification(failed, seg, "COMPUTE_HOST", STOPPED)
+
+    assert processor.process(uuid) == "error"
+
+    message = seed.get(uuid).message
+    assert f"auto recovery failed: Failed to evacuate instances '{guest}'" in message
+    assert "reserved_host recovery failed: No reserved_hosts available" in message
