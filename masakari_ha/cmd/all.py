@@ -18,6 +18,7 @@ from masakari_ha import rpc
 from masakari_ha.api import create_app
 from masakari_ha.cmd import api as api_cmd
 from masakari_ha.cmd import config
+from masakari_ha.conf import nova as nova_conf
 from masakari_ha.db import migration
 
 LOG = logging.getLogger(__name__)
@@ -69,11 +70,33 @@ def _post_worker_init(worker):
     worker.masakari_engine = start_engine_in_process(worker.masakari_conf)
 
 
+def start_simulation(conf):
+    """When ``[nova]`` is not configured: start the simulated cloud and point ``conf`` at it
+    (returns the :class:`masakari_ha.demo.cloud.Simulation`, or None)."""
+    if nova_conf.is_configured(conf):
+        LOG.info("[nova] is configured: using the real cloud, no simulation")
+        return None
+    if not conf.simulation.enabled:
+        LOG.warning("[nova] is not configured and [simulation] enabled is false: the engine "
+                    "has no Nova to recover anything with")
+        return None
+    from masakari_ha.demo import cloud
+
+    simulation = cloud.start(conf)
+    text = cloud.banner(simulation)
+    for line in text.splitlines():
+        LOG.warning("%s", line)
+    print(text, flush=True)
+    return simulation
+
+
 def main(argv=None) -> int:
     conf = config.parse_args(sys.argv[1:] if argv is None else argv, prog="masakari-ha-all",
                              defaults=EMBEDDED_DEFAULTS)
     migration.upgrade("head")
     LOG.info("Database at revision %s", migration.current_revision())
+    api_cmd.enable_metrics(conf)
+    simulation = start_simulation(conf)
     application = create_app(conf)
 
     def post_worker_init(worker):
@@ -84,7 +107,11 @@ def main(argv=None) -> int:
                                        proc_name="masakari-ha-all")
     LOG.info("masakari-ha-all serving on %s",
              api_cmd.bind_address(conf.masakari_api_listen, conf.masakari_api_listen_port))
-    api_cmd.APIServer(application, options).run()
+    try:
+        api_cmd.APIServer(application, options).run()
+    finally:
+        if simulation is not None:
+            simulation.stop()
     return 0
 
 
