@@ -336,15 +336,14 @@ reset() {
 # $LAB_ROOT/<bed>.e2e.lock for their whole session (tests/e2e/conftest.py). A stand-alone
 # up/reset/down waits for those locks; the field tests hold them themselves and set
 # MASAKARI_HA_FIELD_LOCKED=1.
+# flock(1) -o holds each lock in the flock process and closes it for the command, so none of the
+# daemons this script starts inherits (and keeps holding) a lock.
 take_locks() {
   [ "${MASAKARI_HA_FIELD_LOCKED:-}" = 1 ] && return 0
-  local fd=7 bed
   mkdir -p "$LAB_ROOT"
-  for bed in nova pacemaker libvirt; do
-    fd=$((fd + 1))
-    eval "exec $fd>'$LAB_ROOT/$bed.e2e.lock'"
-    flock -w 900 "$fd" || die "the $bed bed stayed in use by another test session for 900 s"
-  done
+  export MASAKARI_HA_FIELD_LOCKED=1
+  exec flock -o -w 900 "$LAB_ROOT/nova.e2e.lock" flock -o -w 900 "$LAB_ROOT/pacemaker.e2e.lock" \
+    flock -o -w 900 "$LAB_ROOT/libvirt.e2e.lock" "$0" "$@"
 }
 
 # --- verbs ----------------------------------------------------------------------------------
@@ -411,7 +410,7 @@ EOF
 }
 
 case "${1:-}" in
-  up|down|reset) take_locks ;;
+  up|down|reset) take_locks "$@" ;;
 esac
 case "${1:-}" in
   up) up ;;

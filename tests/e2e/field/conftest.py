@@ -1,15 +1,17 @@
 """The field test bed (tools/field-bed.sh) as pytest fixtures: one bed per session, reset
 between scenarios.
 
-The bed is built on the session fixtures of tests/e2e/conftest.py (``pacemaker_lab`` and
-``libvirt_lab`` hold those beds' session locks and skip loudly — fail under CI — when a bed
-cannot start); this file adds the Nova lock, ``tools/field-bed.sh up`` and a :class:`Field`
-object with what the scenarios need: boot guests on a chosen compute, kill a compute node,
-read Nova, the masakari_ha API, the MAAS emulator's record and the engine logs.
+The bed holds the same per-bed session locks as tests/e2e/conftest.py (``nova``, ``pacemaker``,
+``libvirt``), for the field package only, and skips loudly — fails under CI — when it cannot
+start. :class:`Field` has what the scenarios need: boot guests on a chosen compute, kill a
+compute node, read Nova, the masakari_ha API, the MAAS emulator's record and the engine logs.
+``MASAKARI_HA_FIELD_KEEP=1`` leaves the bed up after the run (for debugging; ``up`` on a running
+bed only resets it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -23,7 +25,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from novaclient import client as nova_client
 
-from tests.e2e.conftest import TOOLS, exclusive_bed, unavailable, wait_for
+from tests.e2e.conftest import TOOLS, _preconditions, exclusive_bed, unavailable, wait_for
 
 FIELD_BED = TOOLS / "field-bed.sh"
 NOVA_LAB = TOOLS / "nova-lab.sh"
@@ -201,11 +203,42 @@ class Field:
         return "\n".join(parts)
 
 
-@pytest.fixture(scope="session")
-def field_bed(pacemaker_lab, libvirt_lab):
-    """``tools/field-bed.sh up`` once per session (after the pacemaker and libvirt beds, whose
-    session locks the e2e conftest holds); ``down`` at the end."""
-    with exclusive_bed("nova"):
+def _held_by_this_process(path: Path) -> bool:
+    """``path`` is flock'ed by this very process (e.g. by tests/e2e/conftest.py's session
+    fixtures when their tests ran earlier in this session): taking it again would deadlock."""
+    try:
+        inode = path.stat().st_ino
+        locks = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return False
+    for line in locks:
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[4] == str(os.getpid()) \
+                and fields[5].rsplit(":", 1)[-1] == str(inode):
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def bed_locks():
+    """The nova, pacemaker and libvirt beds' session locks (shared with tests/e2e/conftest.py)."""
+    root = Path(os.environ.get("MASAKARI_HA_LAB", "/var/tmp/masakari-ha-lab"))
+    with contextlib.ExitStack() as stack:
+        for bed in ("nova", "pacemaker", "libvirt"):
+            if not _held_by_this_process(root / f"{bed}.e2e.lock"):
+                stack.enter_context(exclusive_bed(bed))
+        yield
+
+
+@pytest.fixture(scope="package")
+def field_bed():
+    """``tools/field-bed.sh up`` once for the field scenarios (package scope: the beds' locks are
+    released, and the bed taken down, as soon as the last field scenario ran, so the other e2e
+    tests can have the pacemaker and libvirt beds)."""
+    reason = _preconditions("the field bed")
+    if reason:
+        unavailable(reason)
+    with bed_locks():
         t0 = time.monotonic()
         try:
             run_tool(FIELD_BED, "up", timeout=1500)
@@ -216,7 +249,8 @@ def field_bed(pacemaker_lab, libvirt_lab):
         field = Field()
         field.fresh = True
         yield field
-        run_tool(FIELD_BED, "down", check=False, timeout=600)
+        if not os.environ.get("MASAKARI_HA_FIELD_KEEP"):
+            run_tool(FIELD_BED, "down", check=False, timeout=600)
 
 
 @pytest.fixture
