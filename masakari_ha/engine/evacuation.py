@@ -105,7 +105,9 @@ class GuestEvacuation:
 
     def _evacuate_and_confirm(self, steps) -> Server:
         server = self.nova.get_server(self.uuid)
-        migrations = self._migrations()
+        # The shared list was read after this task started, so it holds every evacuation a
+        # previous (dead) engine sent; within this task nobody else evacuates this guest.
+        migrations = self.watch.records(self.uuid)
         record = planning.find_evacuation(migrations, self.uuid, self.failed_host, since=self.since)
         started = (record is not None and record.status not in planning.MIGRATION_FAILED) or \
             server.host not in (None, self.failed_host)
@@ -127,11 +129,11 @@ class GuestEvacuation:
 
     def _restore(self, steps, server: Server) -> str:
         if steps.start_after and server.vm_state != "active":
-            if self.nova.get_server(self.uuid).task_state != "powering-on":  # resumed: may be in flight
+            if server.task_state != "powering-on":  # resumed: may be in flight already
                 self.nova.start(self.uuid)
             self._wait_state("active", CONF.wait_period_after_power_on)
         if steps.stop_after and server.vm_state != "stopped":
-            if self.nova.get_server(self.uuid).task_state != "powering-off":
+            if server.task_state != "powering-off":
                 self.nova.stop(self.uuid)
             self._wait_state("stopped", CONF.wait_period_after_power_off)
         if steps.reset_to_error_after:
