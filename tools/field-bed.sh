@@ -87,7 +87,7 @@ debug = False
 [database]
 connection = $(db_url)
 [host_failure]
-auto_recover_host = True
+auto_recover_host = $(cat "$RUN/auto-recover-host" 2>/dev/null || echo False)
 [nova]
 $(ks_auth admin admin)
 region_name = RegionOne
@@ -186,10 +186,12 @@ start_api() {
   waitfor api_up 60 || { tail -30 "$LOGS/api.out" "$LOGS/api.log" >&2; die "masakari-ha-api did not answer on $API_URL"; }
 }
 
-start_engine() {
-  local name=$1
+start_engine() {  # wait for this process's own "listening" line (the log is appended to)
+  local name=$1 pid
+  pid_alive "$RUN/$name.pid" && return 0
   start_proc "$name" "$BIN/masakari-ha-engine" --config-file "$ETC/$name.conf"
-  waitfor "grep -q 'listening on topic' '$LOGS/$name.log' '$LOGS/$name.out'" 60 ||
+  pid=$(cat "$RUN/$name.pid")
+  waitfor "grep -q ' $pid INFO .*listening on topic' '$LOGS/$name.log'" 60 ||
     { tail -30 "$LOGS/$name.out" "$LOGS/$name.log" >&2; die "$name did not start listening"; }
 }
 
@@ -316,6 +318,7 @@ reset() {
   local t0=$SECONDS reserved_args=()
   mkdir -p "$RUN" "$LOGS"
   stop_masakari
+  rm -f "$RUN/auto-recover-host"
   libvirt_reset
   pcmk_reset
   reserved_args=(--reserved "$RESERVED")
@@ -421,5 +424,13 @@ case "${1:-}" in
   start-engine) [ -n "${2:-}" ] || usage "start-engine NAME"; write_configs; start_engine "$2" ;;
   stop-engine) [ -n "${2:-}" ] || usage "stop-engine NAME [--kill]"; stop_engine "$2" "${3:-}" ;;
   restart-monitors) stop_monitors; start_monitors ;;
-  *) usage "up|down|status|env|reset|start-engine NAME|stop-engine NAME [--kill]|restart-monitors" ;;
+  auto-recover-host)
+    case "${2:-}" in on) v=True ;; off) v=False ;; *) usage "auto-recover-host on|off" ;; esac
+    echo "$v" > "$RUN/auto-recover-host"; write_configs
+    engines=$(for e in engine-1 engine-2; do pid_alive "$RUN/$e.pid" && echo $e; done)
+    for e in $engines; do stop_group "$RUN/$e.pid" 20; done
+    stop_group "$RUN/api.pid" 20; start_api
+    for e in $engines; do start_engine "$e"; done
+    log "[host_failure] auto_recover_host = $v (API and engines restarted)" ;;
+  *) usage "up|down|status|env|reset|start-engine NAME|stop-engine NAME [--kill]|restart-monitors|auto-recover-host on|off" ;;
 esac

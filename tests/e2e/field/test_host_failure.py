@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import wait_for
+from tests.e2e.field.conftest import FIELD_BED, run_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -127,23 +128,26 @@ def test_fencing_not_confirmed_evacuates_nothing(field):
 
 def test_failed_compute_comes_back_with_auto_recover_host(field):
     """After an ``auto`` recovery the compute is repaired (remoted and nova-compute restarted,
-    machine powered on): its host monitor peers report STARTED, and with
+    machine powered on): the host monitors report STARTED, and with
     ``[host_failure] auto_recover_host`` on the engine clears maintenance, un-forces the
     service (Nova refuses until the compute restarted and settled its evacuations) and enables it."""
+    run_tool(FIELD_BED, "auto-recover-host", "on", timeout=180)
     guest = field.boot(1, FAILED, "back")[0]
     final = fail_and_recover(field)
     assert final["status"] == "finished", (final, field.logs())
     assert field.host_of(guest) != FAILED
     assert field.hosts_view()[FAILED]["on_maintenance"] is True
+    assert field.service_table()[FAILED] == ("disabled", "down", True)
 
     field.maas_machine(FAILED, power_state="on")
     field.restart_host(FAILED)
-    started = field.wait_notification(FAILED, event="STARTED", timeout=90)
-    done = field.wait_final(started["notification_uuid"], timeout=180)
-    assert done["status"] == "finished", (done, field.logs())
 
-    wait_for(lambda: field.hosts_view()[FAILED]["on_maintenance"] is False, 30, "maintenance cleared")
-    wait_for(lambda: field.service_table()[FAILED] == ("enabled", "up", False), 90,
-             lambda: f"{FAILED} enabled, up and not forced down (now {field.service_table()[FAILED]})")
+    wait_for(lambda: field.hosts_view()[FAILED]["on_maintenance"] is False, 120,
+             lambda: f"maintenance of {FAILED} cleared\n{field.logs()}")
+    wait_for(lambda: field.service_table()[FAILED] == ("enabled", "up", False), 120,
+             lambda: f"{FAILED} enabled, up and not forced down (now {field.service_table()[FAILED]})\n"
+                     f"{field.logs()}")
+    started = [n for n in field.notifications(FAILED) if n["payload"].get("event") == "STARTED"]
+    assert [n["status"] for n in started if n["status"] == "finished"], started
     migrations = [m for m in field.evacuations() if m["instance_uuid"] == guest]
     assert [m["status"] for m in migrations] == ["completed"], migrations
