@@ -12,6 +12,7 @@ that same worker process, so the API's casts reach it over the shared fake:// tr
 
 import importlib
 import logging
+import os
 import sys
 
 from masakari_ha import rpc
@@ -70,6 +71,14 @@ def _post_worker_init(worker):
     worker.masakari_engine = start_engine_in_process(worker.masakari_conf)
 
 
+def _worker_exit(_arbiter, worker):
+    # The engine's threads would keep the worker process alive until gunicorn kills it
+    # after graceful_timeout: stop them (claims are handed back) as the worker exits.
+    engine = getattr(worker, "masakari_engine", None)
+    if engine is not None:
+        engine.stop(timeout=10)
+
+
 def start_simulation(conf):
     """When ``[nova]`` is not configured: start the simulated cloud and point ``conf`` at it
     (returns the :class:`masakari_ha.demo.cloud.Simulation`, or None)."""
@@ -104,13 +113,16 @@ def main(argv=None) -> int:
         _post_worker_init(worker)
 
     options = api_cmd.gunicorn_options(conf, workers=1, post_worker_init=post_worker_init,
-                                       proc_name="masakari-ha-all")
+                                       proc_name="masakari-ha-all", worker_exit=_worker_exit)
     LOG.info("masakari-ha-all serving on %s",
              api_cmd.bind_address(conf.masakari_api_listen, conf.masakari_api_listen_port))
+    master = os.getpid()
     try:
         api_cmd.APIServer(application, options).run()
     finally:
-        if simulation is not None:
+        # The worker leaves run() through here too (SystemExit after fork); the simulation's
+        # threads live in the master only.
+        if simulation is not None and os.getpid() == master:
             simulation.stop()
     return 0
 
