@@ -187,6 +187,14 @@ class PacemakerLab:
         resp.raise_for_status()
         return resp.json()
 
+    def stonith_actions(self, op: str | None = None) -> list[dict]:
+        """Power actions pacemaker's STONITH device sent: both agents (fence_maas and
+        external/maas) put "(pacemaker STONITH)" in the MAAS comment. Anything else — e.g. an
+        engine of another bed configured with [fencing] driver = maas against this emulator —
+        is not what the pacemaker tests look at."""
+        return [a for a in self.maas_actions()
+                if "pacemaker STONITH" in (a.get("comment") or "") and (op is None or a["op"] == op)]
+
     def maas_machine(self, hostname: str, **fields) -> dict:
         """Read (no fields) or change (fields) one emulated machine."""
         url = f"{self.maas_control}/machines/{hostname}"

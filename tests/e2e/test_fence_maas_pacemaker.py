@@ -32,7 +32,7 @@ def require_agent(agent: str) -> None:
 
 
 def power_offs(pcmk) -> list[dict]:
-    return [a for a in pcmk.maas_actions() if a["op"] == "power_off"]
+    return pcmk.stonith_actions("power_off")
 
 
 @pytest.mark.parametrize("agent", AGENTS)
@@ -60,7 +60,7 @@ def test_killed_remote_is_powered_off_through_maas(pcmk, agent):
     events = pcmk.fence_events("remote2")
     assert any(e["status"] == "success" and e["delegate"] == "ctl1" for e in events), events
     # nothing else was touched
-    assert {a["hostname"] for a in pcmk.maas_actions()} == {"remote2"}
+    assert {a["hostname"] for a in pcmk.stonith_actions()} == {"remote2"}
     for other in ("remote1", "remote3"):
         assert pcmk.maas_machine(other)["power_state"] == "on"
         assert pcmk.connected(other)

@@ -68,7 +68,7 @@ def assert_fenced_through_agent(pcmk, node: str) -> None:
             pytest.fail("the bed runs fence_labdummy: the project's fence_maas agent is not "
                         "installed (masakari_ha.fencing.agent missing)", pytrace=False)
         return
-    offs = [a for a in pcmk.maas_actions() if a.get("op") == "power_off"]
+    offs = pcmk.stonith_actions("power_off")
     assert offs, f"MAAS emulator recorded no power-off: {pcmk.maas_actions()}"
     assert {a["hostname"] for a in offs} == {node}, offs
     assert all(a.get("stop_mode") == "hard" for a in offs), offs
@@ -166,7 +166,7 @@ def test_isolated_remote_node_reports_nothing_even_after_the_link_returns(pcmk, 
 
     wait_for(degraded, 20, lambda: f"the cut-off monitor to mark itself degraded (health {mon.health()})")
     wait_for(lambda: pcmk.fenced_and_clean("remote2"), 60, "the cluster to fence the isolated remote2")
-    assert {a["hostname"] for a in pcmk.maas_actions() if a["op"] == "power_off"} == {"remote2"}
+    assert {a["hostname"] for a in pcmk.stonith_actions("power_off")} == {"remote2"}
     assert mon.alive()
 
     pcmk.run("heal", "2")
