@@ -92,10 +92,11 @@ def start_simulation(conf):
     from masakari_ha.demo import cloud
 
     simulation = cloud.start(conf)
-    text = cloud.banner(simulation)
-    for line in text.splitlines():
+    for line in cloud.banner(simulation).splitlines()[:4]:
         LOG.warning("%s", line)
-    print(text, flush=True)
+    LOG.warning("SIMULATION: credentials and first commands are printed on stdout and kept in "
+                "%s", os.path.join(conf.state_path, cloud.STATE_FILE))
+    print(cloud.banner(simulation), flush=True)
     return simulation
 
 

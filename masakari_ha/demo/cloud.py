@@ -21,6 +21,7 @@ import logging
 import os
 from typing import Any, Callable
 
+from masakari_ha import progress
 from masakari_ha.demo import nodes as nodes_mod
 
 LOG = logging.getLogger(__name__)
@@ -99,11 +100,7 @@ def start(conf) -> Simulation:
             instance_ha_url=url), sim.nova_port, "Nova emulator")
 
     env = _bind(start_pair, sim.keystone_port, "Keystone emulator")
-    for index, host in enumerate(hosts):
-        env.cloud.add_host(host)
-        if index < len(hosts) - 1:   # the last host stays empty: the spare
-            for number in range(1, sim.guests_per_host + 1):
-                env.cloud.add_server(host, name=f"vm-{host.rsplit('-', 1)[-1]}-{number}")
+    populate(env.cloud, hosts, sim.guests_per_host)
     maas = _bind(lambda port: MaasEmulator(hosts, DEFAULT_API_KEY, port=port, defaults={
         "off_delay": 1.0, "on_delay": 1.0, "query_latency": 0.05}).start(), sim.maas_port,
         "MAAS emulator")
@@ -116,6 +113,21 @@ def start(conf) -> Simulation:
     nodes.start(url)
     _write_state(conf, simulation)
     return simulation
+
+
+def populate(cloud: Any, hosts: list[str], guests_per_host: int) -> None:
+    """Hosts, and ``guests_per_host`` active guests on each but the last one (the spare);
+    guest names say where they started (``vm-2-1``: first guest of compute-2)."""
+    total = len(hosts) + guests_per_host * max(0, len(hosts) - 1)
+    with progress.Progress("Creating simulated hosts and guests", total=total) as bar:
+        for index, host in enumerate(hosts):
+            cloud.add_host(host)
+            bar.advance(detail=host)
+            if index < len(hosts) - 1:
+                for number in range(1, guests_per_host + 1):
+                    cloud.add_server(host, name=f"vm-{host.rsplit('-', 1)[-1]}-{number}")
+                    bar.advance(detail=host)
+    LOG.info("SIMULATION: %d hosts with %d guests created", len(hosts), total - len(hosts))
 
 
 def configure(conf, simulation: Simulation, maas_key: str) -> None:
