@@ -22,7 +22,7 @@ _OPTION_MODULES = (
     "nova",
     "fencing",
     "engine", "host_failure", "instance_failure", "process_failure", "taskflow_flows",
-    "simulation",
+    "simulation", "metrics",
 )
 
 

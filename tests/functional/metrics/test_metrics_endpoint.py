@@ -83,3 +83,19 @@ def test_fencing_counters_move(api):
     count = "masakari_ha_fencing_duration_seconds_count"
     assert value(after, count, driver="maas", result="fenced") > \
         value(before, count, driver="maas", result="fenced")
+
+
+def test_serve_http_for_a_separate_process():
+    import requests
+
+    from masakari_ha import metrics
+
+    server = metrics.serve_http(0)
+    try:
+        metrics.record_lease_taken_over()
+        text = requests.get(f"http://127.0.0.1:{server.server_port}/metrics", timeout=5).text
+        families = {f.name for f in text_string_to_metric_families(text)}
+        assert set(DOCUMENTED) <= families
+    finally:
+        server.shutdown()
+        server.server_close()
