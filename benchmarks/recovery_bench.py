@@ -14,7 +14,10 @@ starts when the notification is handed to the engine. Reported per run:
 Systems:
 
 * ``baseline``: no engine - this script force-downs the hosts and evacuates every guest at once
-  with unbounded concurrency: the emulator's own evacuate time, the floor for any engine;
+  with unbounded concurrency (microversion 2.53): the emulator's own evacuate time, the floor
+  for any engine;
+* ``baseline-2.96``: the same at microversion 2.96, where evacuated guests arrive stopped and
+  are started as soon as they are (the floor for an engine that negotiates >= 2.95);
 * ``ours``: masakari_ha's EngineService (benchmarks/ours_runner.py, this venv, default options);
 * ``upstream``: masakari 22.0.0 from PyPI, default options, so with its 180 s
   ``wait_period_after_service_update`` (benchmarks/upstream_runner.py in its own venv). Upstream
@@ -60,7 +63,7 @@ DEFAULT_UPSTREAM_VENV = "/var/tmp/masakari-ha-bench/upstream-venv"
 UPSTREAM_PACKAGE = "masakari==22.0.0"
 # failed hosts, guests per failed host, spare hosts ("smoke" checks the set-up in seconds)
 SCENARIOS = {"1x100": (1, 100, 4), "40x50": (40, 50, 60), "smoke": (1, 5, 2)}
-SYSTEMS = ("baseline", "ours", "upstream-nosleep", "upstream")
+SYSTEMS = ("baseline", "baseline-2.96", "ours", "upstream-nosleep", "upstream")
 NOVA_SERVICE_DOWN_TIME = 60.0
 
 
@@ -119,10 +122,14 @@ def _outcome(env: Any, guests: list[str], failed: list[str]) -> dict[str, Any]:
             "guests_evacuated_more_than_once": sum(1 for u in guests if calls.get(u, 0) > 1)}
 
 
-def run_baseline(env: Any, failed: list[str], guests: list[str], timeout: float
-                 ) -> dict[str, Any]:
-    """Force down, then evacuate every guest at once through python-novaclient."""
-    nova = env.novaclient("2.53")
+def run_baseline(env: Any, failed: list[str], guests: list[str], timeout: float,
+                 microversion: str = "2.53") -> dict[str, Any]:
+    """Force down, then evacuate every guest at once through python-novaclient.
+
+    At microversion >= 2.95 the guests arrive stopped, so each is started as soon as Nova
+    reports it stopped on its new host (what any engine must do there).
+    """
+    nova = env.novaclient(microversion)
     for host in failed:
         env.cloud.kill_host(host)
     started = time.monotonic()
@@ -134,10 +141,28 @@ def run_baseline(env: Any, failed: list[str], guests: list[str], timeout: float
     with concurrent.futures.ThreadPoolExecutor(64) as pool:
         list(pool.map(nova.servers.evacuate, guests))
     accepted = time.monotonic() - started
-    watch.join(timeout)
+    if tuple(int(p) for p in microversion.split(".")) >= (2, 95):
+        _start_when_stopped(env, nova, guests, failed, started + timeout)
+    watch.join(max(1.0, timeout - (time.monotonic() - started)))
     watch.stop()
     return {"engine_seconds": watch.settled_at, "settled_seconds": watch.settled_at,
             "all_evacuate_calls_accepted_after": round(accepted, 3)}
+
+
+def _start_when_stopped(env: Any, nova: Any, guests: list[str], failed: list[str],
+                        deadline: float) -> None:
+    pending = set(guests)
+    with concurrent.futures.ThreadPoolExecutor(64) as pool:
+        while pending and time.monotonic() < deadline:
+            ready = []
+            for uuid in list(pending):
+                server = env.cloud.server(uuid)
+                if (server.vm_state == "stopped" and server.task_state is None
+                        and server.host not in failed):
+                    ready.append(uuid)
+                    pending.discard(uuid)
+            list(pool.map(nova.servers.start, ready))
+            time.sleep(0.05)
 
 
 def run_engine(kind: str, env: Any, failed: list[str], spare: list[str], guests: list[str],
@@ -251,8 +276,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{scenario} {system}: {len(failed)} failed host(s), {len(guests)} guests, "
                 f"{len(spare)} spare hosts")
             try:
-                if system == "baseline":
-                    result = run_baseline(env, failed, guests, args.timeout)
+                if system.startswith("baseline"):
+                    result = run_baseline(env, failed, guests, args.timeout,
+                                          "2.96" if system == "baseline-2.96" else "2.53")
                 else:
                     run_dir = os.path.join(workdir, scenario)
                     os.makedirs(run_dir, exist_ok=True)
@@ -295,10 +321,11 @@ def render(results: dict[str, dict[str, Any]], upstream_problem: str | None) -> 
             theirs = runs.get(other, {}).get("engine_seconds")
             if ours and theirs:
                 lines.append(f"{scenario:9} ratio {other}/ours = {theirs / ours:.1f}x")
-        base = runs.get("baseline", {}).get("engine_seconds")
-        if ours and base:
-            lines.append(f"{scenario:9} ours vs emulator's own evacuate time: "
-                         f"{(ours / base - 1) * 100:+.0f} %")
+        for name in ("baseline", "baseline-2.96"):
+            base = runs.get(name, {}).get("engine_seconds")
+            if ours and base:
+                lines.append(f"{scenario:9} ours vs {name} (emulator's own evacuate time): "
+                             f"{(ours / base - 1) * 100:+.0f} %")
     if upstream_problem:
         lines.append(f"upstream not measured: {upstream_problem}")
     return "\n".join(lines)
