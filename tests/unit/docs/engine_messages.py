@@ -16,8 +16,9 @@ of the :class:`~masakari_ha.engine.errors.RecoveryOutcome` a flow raised
 
 A message argument that is a name is resolved through the assignments to that name in the
 enclosing function or module (``message = f"..."; raise errors.SkipRecovery(message)``).
-Arguments that are not text at all (``str(error)``, ``decision.reason``) are skipped: their
-text comes from one of the sources above or from Nova.
+``"; ".join(<f-string> for ...)`` yields the element's template. Arguments that are not
+text at all (``str(error)``, ``decision.reason``) are skipped: their text comes from one of
+the sources above or from Nova.
 
 Each message becomes a :class:`Template`: literal text with ``{}`` where the code inserts a
 value; :meth:`Template.regex` matches the documented form, in which any placeholder
@@ -135,6 +136,12 @@ def _templates_of(node: ast.expr, scope: _Scope, depth: int = 0) -> list[str]:
         if not lefts and not rights:
             return []
         return [l + r for l in (lefts or [PLACEHOLDER]) for r in (rights or [PLACEHOLDER])]
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "join" and isinstance(node.func.value, ast.Constant)
+            and len(node.args) == 1
+            and isinstance(node.args[0], (ast.GeneratorExp, ast.ListComp))):
+        # "; ".join(f"... {x}" for x in xs): one element stands for the list.
+        return _templates_of(node.args[0].elt, scope, depth + 1)
     if isinstance(node, ast.Name):
         found = []
         for value in scope.lookup(node.id):
