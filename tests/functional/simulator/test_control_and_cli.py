@@ -95,13 +95,15 @@ def test_command_line_serves_until_sigterm(tmp_path):
         assert proc.wait(timeout=10) == 0
 
 
-def test_command_line_rejects_bad_arguments():
-    out = subprocess.run([sys.executable, "-m", "masakari_ha.simulator", "--servers-per-host",
-                          "-1"], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 2 and "servers-per-host" in out.stderr
-    out = subprocess.run([sys.executable, "-m", "masakari_ha.simulator", "--latency", "warp"],
-                         capture_output=True, text=True, timeout=30)
-    assert out.returncode == 2 and "invalid choice" in out.stderr
+def test_command_line_rejects_bad_arguments(capsys):
+    from masakari_ha.simulator.__main__ import main
+
+    assert main(["--servers-per-host", "-1"]) == 2
+    assert "servers-per-host" in capsys.readouterr().err
+    assert main(["--max-limit", "0"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["--latency", "warp"])
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
 def test_expired_token_is_renewed_by_keystoneauth(sim_env):
