@@ -131,7 +131,9 @@ def populate(cloud: Any, hosts: list[str], guests_per_host: int) -> None:
 
 
 def configure(conf, simulation: Simulation, maas_key: str) -> None:
-    """Point ``[nova]``, ``[keystone_authtoken]``, ``[fencing]`` and ``[maas]`` at the emulators."""
+    """Point ``[nova]`` (override), and by default ``[keystone_authtoken]``,
+    ``auth_strategy``, ``[fencing]`` and ``[maas]`` at the emulators: a value the operator set
+    in a config file wins over these defaults (e.g. ``auth_strategy = noauth``)."""
     from keystoneauth1 import loading as ks_loading
     from keystonemiddleware import auth_token  # noqa: F401 - registers [keystone_authtoken]
 
@@ -144,19 +146,20 @@ def configure(conf, simulation: Simulation, maas_key: str) -> None:
     except Exception:  # noqa: BLE001 - already registered (a second start in one process)
         pass
     user, password, project = SERVICE_USER
-    for name, value in {"auth_type": "password", "auth_url": env.auth_url,
-                        "www_authenticate_uri": env.auth_url, "username": user,
-                        "password": password, "project_name": project,
-                        "user_domain_name": "Default", "project_domain_name": "Default",
-                        "region_name": env.identity.region}.items():
-        conf.set_override(name, value, group=group)
-    conf.set_override("auth_strategy", "keystone")
-    conf.set_override("driver", "maas", group="fencing")
-    conf.set_override("url", simulation.maas.url, group="maas")
-    conf.set_override("api_key", maas_key, group="maas")
-    conf.set_override("poll_interval", 0.2, group="maas")
-    conf.set_override("power_off_timeout", 30, group="maas")
-    conf.set_override("request_timeout", 10, group="maas")
+    defaults = {
+        (group, "auth_type"): "password", (group, "auth_url"): env.auth_url,
+        (group, "www_authenticate_uri"): env.auth_url, (group, "username"): user,
+        (group, "password"): password, (group, "project_name"): project,
+        (group, "user_domain_name"): "Default", (group, "project_domain_name"): "Default",
+        (group, "region_name"): env.identity.region,
+        (None, "auth_strategy"): "keystone",
+        ("fencing", "driver"): "maas",
+        ("maas", "url"): simulation.maas.url, ("maas", "api_key"): maas_key,
+        ("maas", "poll_interval"): 0.2, ("maas", "power_off_timeout"): 30,
+        ("maas", "request_timeout"): 10,
+    }
+    for (section, name), value in defaults.items():
+        conf.set_default(name, value, group=section)
 
 
 def _write_state(conf, simulation: Simulation) -> None:
