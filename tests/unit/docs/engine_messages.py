@@ -1,6 +1,6 @@
 """Find every message the engine can write to a notification's ``message`` column.
 
-Read from the engine's source (``masakari_ha/engine/**``) with :mod:`ast`, so a message
+Read from the engine's source (``masakari_ha/engine/**`` and ``masakari_ha/db/claims.py``) with :mod:`ast`, so a message
 added to the code is found without anyone listing it. The engine records ``str(outcome)``
 of the :class:`~masakari_ha.engine.errors.RecoveryOutcome` a flow raised
 (``processor.Processor._run``), so the messages are:
@@ -10,9 +10,11 @@ of the :class:`~masakari_ha.engine.errors.RecoveryOutcome` a flow raised
   engine's ``WaitTimeout`` (whose text ends up inside the messages that wrap it);
 * the reason of every closed gate decision, ``Decision(False, reason, ...)``, which the
   host-failure flow raises as ``GateClosed``/``IgnoreRecovery``;
-* every value assigned to a ``message`` name next to a status
-  (``status, message = ..., f"..."``), i.e. what ``processor`` records for unexpected
-  errors.
+* every text assigned to a ``message`` name (``status, message = ..., f"..."`` is what
+  ``processor`` records for unexpected errors);
+* the messages ``masakari_ha/db/claims.py`` writes when the engine turns a notification
+  ``failed`` (retries used up, expired): the second argument of ``_to_failed(...)`` and
+  the ``message = f"{message} Last error: ..."`` it appends.
 
 A message argument that is a name is resolved through the assignments to that name in the
 enclosing function or module (``message = f"..."; raise errors.SkipRecovery(message)``).
@@ -34,6 +36,8 @@ import re
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 ENGINE = REPO / "masakari_ha" / "engine"
+#: The engine's claim bookkeeping: writes the message of notifications it turns ``failed``.
+CLAIMS = REPO / "masakari_ha" / "db" / "claims.py"
 
 #: Exceptions outside the RecoveryOutcome tree whose text reaches the message column.
 EXTRA_MESSAGE_EXCEPTIONS = {"WaitTimeout"}
@@ -121,7 +125,8 @@ def _templates_of(node: ast.expr, scope: _Scope, depth: int = 0) -> list[str]:
     if depth > 5:
         return []
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
+        # str.format fields ("after {attempts} attempts") are values, like f-string parts.
+        return [re.sub(r"\{[a-z_]*\}", PLACEHOLDER, node.value)]
     if isinstance(node, ast.JoinedStr):
         text = ""
         for value in node.values:
@@ -170,7 +175,7 @@ def message_templates() -> list[Template]:
     """All message templates of the engine, sorted and de-duplicated."""
     outcomes = _outcome_classes() | EXTRA_MESSAGE_EXCEPTIONS
     result: dict[str, Template] = {}
-    for path in sorted(ENGINE.rglob("*.py")):
+    for path in sorted(ENGINE.rglob("*.py")) + [CLAIMS]:
         module = ast.parse(path.read_text(), str(path))
         enclosing = _functions(module)
         rel = path.relative_to(REPO)
@@ -183,9 +188,14 @@ def message_templates() -> list[Template]:
                 args = node.args
                 if len(args) >= 2 and isinstance(args[0], ast.Constant) and args[0].value is False:
                     candidates.append(args[1])
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
+            elif isinstance(node, ast.Call) and _callee_name(node.func) == "_to_failed":
+                if len(node.args) >= 2:  # db/claims.py: the message of error/expired -> failed
+                    candidates.append(node.args[1])
+            elif isinstance(node, ast.Assign):
                 for target in node.targets:
-                    if isinstance(target, ast.Tuple):
+                    if isinstance(target, ast.Name) and target.id == "message":
+                        candidates.append(node.value)
+                    elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
                         for name, value in zip(target.elts, node.value.elts):
                             if isinstance(name, ast.Name) and name.id == "message":
                                 candidates.append(value)
