@@ -148,11 +148,14 @@ def test_api_workers_dedup_across_processes(api_process):
 
 
 def test_masakari_ha_all_embedded_default(tmp_path):
-    """First start creates the SQLite database under state_path and serves without auth."""
+    """First start creates the SQLite database under state_path and serves without auth.
+
+    The simulated cloud (the default without [nova]) is switched off here; it has its own
+    tests in tests/functional/demo."""
     port = _free_port()
     config = tmp_path / "all.conf"
     config.write_text(f"[DEFAULT]\nstate_path = {tmp_path / 'state'}\n"
-                      f"masakari_api_listen_port = {port}\n")
+                      f"masakari_api_listen_port = {port}\n[simulation]\nenabled = false\n")
     log_path = tmp_path / "all.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "masakari_ha.cmd.all", "--config-file",
