@@ -27,6 +27,10 @@ from masakari_ha.conf import nova as nova_conf
 _lock = threading.Lock()
 _cached: tuple[int, ks_session.Session] | None = None
 
+#: Connections kept per Nova/Placement host. requests' default (10) is far below the engine's
+#: evacuation concurrency; a full pool opens and drops a socket per call and logs a warning.
+CONNECTION_POOL_SIZE = 128
+
 #: Used when ``[nova] timeout`` is unset: a Nova call must never hang a recovery forever.
 DEFAULT_TIMEOUT = 60.0
 
@@ -47,6 +51,9 @@ def get_session(conf: cfg.ConfigOpts) -> ks_session.Session:
         sess = ks_loading.load_session_from_conf_options(conf, group, auth=auth)
         if sess.timeout is None:
             sess.timeout = DEFAULT_TIMEOUT
+        for scheme in ("http://", "https://"):
+            sess.session.mount(scheme, ks_session.TCPKeepAliveAdapter(
+                pool_connections=CONNECTION_POOL_SIZE, pool_maxsize=CONNECTION_POOL_SIZE))
         _cached = (id(conf), sess)
         return sess
 
