@@ -259,6 +259,9 @@ note_started() { grep -qxF "$1" "$RUN/started-beds" 2>/dev/null || echo "$1" >> 
 beds_up() {
   local t
   t=$SECONDS
+  if curl -sf -o /dev/null http://127.0.0.1:15774/; then
+    field_py nova-unforce "${HOSTS[@]}" || die "cannot un-force the field computes"
+  fi
   "$HERE/nova-lab.sh" status >/dev/null 2>&1 || note_started nova
   "$HERE/nova-lab.sh" up "${HOSTS[@]}" >/dev/null || die "tools/nova-lab.sh up failed"
   log "nova ready ($((SECONDS - t)) s)"; t=$SECONDS
@@ -355,6 +358,7 @@ up() {
   [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, pacemaker, libvirtd)"
   [ -x "$PY" ] || die "project virtualenv missing ($PY): run tools/venv.sh"
   mkdir -p "$RUN" "$LOGS" "$ETC"
+  stop_masakari          # a bed left running must not act on what `up` does to the beds
   beds_up
   "$HERE/mariadb.sh" up >/dev/null || die "mariadb"
   "$HERE/rabbitmq.sh" up >/dev/null || die "rabbitmq"
