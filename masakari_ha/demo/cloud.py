@@ -139,7 +139,7 @@ def configure(conf, simulation: Simulation, maas_key: str) -> None:
 
     env = simulation.env
     env.configure_nova(conf)
-    conf.set_override("validate_host_names", True, group="nova")
+    conf.set_default("validate_host_names", True, group="nova")
     group = "keystone_authtoken"
     try:
         conf.register_opts(ks_loading.get_auth_plugin_conf_options("password"), group=group)
