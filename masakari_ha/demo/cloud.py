@@ -41,6 +41,7 @@ class Simulation:
     control: Any                  # ServedApp of the control API
     api_url: str
     hosts: list[str]
+    state_file: str | None = None
 
     @property
     def control_url(self) -> str:
@@ -56,6 +57,11 @@ class Simulation:
                 "environment": self.environ()}
 
     def stop(self) -> None:
+        if self.state_file:
+            try:
+                os.unlink(self.state_file)   # nothing runs there any more
+            except FileNotFoundError:
+                pass
         for stop in (self.nodes.stop, self.control.stop, self.maas.stop, self.env.stop):
             try:
                 stop()
@@ -167,6 +173,7 @@ def _write_state(conf, simulation: Simulation) -> None:
     path = os.path.join(conf.state_path, STATE_FILE)
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(simulation.describe(), handle, indent=2)
+    simulation.state_file = path
     LOG.info("SIMULATION: description written to %s", path)
 
 

@@ -66,6 +66,7 @@ def demo(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+    assert not description.exists()   # removed when the simulation stops
 
 
 def _env(demo) -> dict:
@@ -172,6 +173,13 @@ def test_crash_instance_and_kill_host_with_the_stock_cli(demo):
     assert bad.returncode == 1 and "revive-host compute-1" in bad.stderr
     revived = run(demo, "masakari-ha-sim", "revive-host", "compute-1").stdout
     assert "maintenance" in revived
+
+    # Loud, and says how to use it (stdout and log go to the same file here).
+    output = demo["log"].read_text()
+    assert "THIS IS A SIMULATION" in output
+    assert f"export OS_AUTH_URL={demo['keystone']}" in output
+    assert "openstack segment create seg1 auto COMPUTE" in output
+    assert "masakari-ha-sim kill-host compute-1" in output
 
 
 def test_sim_cli_without_a_simulation_says_how_to_start_one(tmp_path):
