@@ -7,7 +7,9 @@
     masakari-ha-sim revive-host <name>      # power on, nova-compute and pacemaker-remote back
     masakari-ha-sim status [--json]         # hosts, guests, latest notifications
 
-The simulation is found at ``--url``, else ``$MASAKARI_HA_SIM_URL``, else
+The simulation is found at ``--url``, else ``$MASAKARI_HA_SIM_URL``, else the ``control``
+URL in ``<state path>/simulation.json`` that a running ``masakari-ha-all`` keeps (``--state-path``,
+default ``$HOME/.local/state/masakari_ha``, the service's default ``state_path``), else
 http://127.0.0.1:15102 (``[simulation] control_port``). Exit codes: 0 done, 1 the simulation
 refused or is not reachable (the message says what to do), 2 bad usage.
 """
@@ -24,6 +26,20 @@ import requests
 
 DEFAULT_URL = "http://127.0.0.1:15102"
 URL_ENV = "MASAKARI_HA_SIM_URL"
+DEFAULT_STATE_PATH = os.path.join(os.path.expanduser("~"), ".local", "state", "masakari_ha")
+
+
+def control_url(url: str | None, state_path: str) -> str:
+    """Where the simulation's control API is (see the module docstring for the order)."""
+    if url:
+        return url
+    if os.environ.get(URL_ENV):
+        return os.environ[URL_ENV]
+    try:
+        with open(os.path.join(state_path, "simulation.json"), encoding="utf-8") as handle:
+            return json.load(handle)["control"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_URL
 
 
 class CliError(Exception):
@@ -36,8 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Drive the simulated cloud that masakari-ha-all starts when no [nova] is "
         "configured: crash guests, kill and revive hosts, show the state.")
     parser.add_argument("--url", default=None,
-                        help=f"control API of the simulation (default: ${URL_ENV} or "
-                        f"{DEFAULT_URL})")
+                        help=f"control API of the simulation (default: ${URL_ENV}, else the "
+                        f"one in <state path>/simulation.json, else {DEFAULT_URL})")
+    parser.add_argument("--state-path", default=DEFAULT_STATE_PATH,
+                        help="state_path of masakari-ha-all, to find its simulation.json "
+                        "(default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the raw JSON answer")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -118,7 +137,7 @@ def _print_status(doc: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    base = args.url or os.environ.get(URL_ENV) or DEFAULT_URL
+    base = control_url(args.url, args.state_path)
     if args.command == "status":
         doc = _call(base, "GET", "/status")
         if args.json:

@@ -82,3 +82,13 @@ def test_cli_usage_errors_exit_2(capsys):
         cli.main(["kill-host"])
     assert exit_info.value.code == 2
     assert "name" in capsys.readouterr().err
+
+
+def test_control_url_order(tmp_path, monkeypatch):
+    monkeypatch.delenv(cli.URL_ENV, raising=False)
+    assert cli.control_url(None, str(tmp_path)) == cli.DEFAULT_URL
+    (tmp_path / "simulation.json").write_text('{"control": "http://127.0.0.1:20001"}')
+    assert cli.control_url(None, str(tmp_path)) == "http://127.0.0.1:20001"
+    monkeypatch.setenv(cli.URL_ENV, "http://127.0.0.1:20002")
+    assert cli.control_url(None, str(tmp_path)) == "http://127.0.0.1:20002"
+    assert cli.control_url("http://x:1", str(tmp_path)) == "http://x:1"
