@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from oslo_config import cfg
 from oslo_log import log as oslo_log
 
+from masakari_ha import metrics
+
 from monitors import conf as monitors_conf
 from monitors.conf import base as base_conf
 from monitors.notifier import envelope
@@ -104,8 +106,10 @@ def build_notifier(conf: cfg.ConfigOpts, monitor: str, retry_max: int,
     client = ApiClient(conf)
     LOG.info("%s: notifications go to %s; %d spooled from before", monitor, client.endpoint,
              len(spool))
+    metrics.set_spool_depth(monitor, len(spool))
     return Notifier(spool, client.post, initial_delay=conf.spool.retry_initial_delay,
-                    max_delay=float(retry_interval), alarm_after=retry_max)
+                    max_delay=float(retry_interval), alarm_after=retry_max,
+                    on_result=lambda _entry, _result: metrics.set_spool_depth(monitor, len(spool)))
 
 
 class Health:

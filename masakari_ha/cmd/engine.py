@@ -4,6 +4,7 @@ import logging
 import signal
 import sys
 
+from masakari_ha import metrics
 from masakari_ha.cmd import config
 from masakari_ha.db import migration
 from masakari_ha.engine.service import EngineService
@@ -20,6 +21,10 @@ def main(argv=None) -> int:
             raise RuntimeError(f"database schema is at {current or 'nothing'}, not {head}: run "
                                f"'masakari-ha-manage db sync' first")
         service.start()
+        if conf.metrics.engine_port:
+            metrics.serve_http(conf.metrics.engine_port, conf.metrics.engine_listen)
+            LOG.info("Metrics on http://%s:%d/metrics", conf.metrics.engine_listen,
+                     conf.metrics.engine_port)
     except Exception as error:
         LOG.error("masakari-ha-engine could not start: %s", error)
         print(f"masakari-ha-engine: {error}", file=sys.stderr)

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 
+from masakari_ha import metrics
 from masakari_ha.compute import ComputeServiceStillInUse, NovaConflict, NovaNotFound, NovaUnavailable
 from masakari_ha.compute.models import Server
 from masakari_ha.conf import CONF
@@ -224,6 +225,7 @@ def evacuate_and_record(nova, control: RunControl, failed_host: str, original: S
     except NovaNotFound:
         recovery_records.update_vmove(notification_uuid, original.id, "ignored", end_time=_now(),
                                       message="Instance no longer exists in Nova.")
+        metrics.record_evacuation("skipped")
         return True
     except RecoveryInterrupted:
         raise
@@ -232,9 +234,11 @@ def evacuate_and_record(nova, control: RunControl, failed_host: str, original: S
                     notification_uuid, failed_host, original.id, error)
         recovery_records.update_vmove(notification_uuid, original.id, "failed", end_time=_now(),
                                       message=str(error)[:2000])
+        metrics.record_evacuation("failure")
         return False
     recovery_records.update_vmove(notification_uuid, original.id, "succeeded", dest_host=dest,
                                   end_time=_now(), message=None)
     LOG.info("Notification %s, host %s, instance %s: evacuated to %s", notification_uuid,
              failed_host, original.id, dest)
+    metrics.record_evacuation("success")
     return True

@@ -3,7 +3,9 @@
 import datetime
 import logging
 import threading
+import time
 
+from masakari_ha import metrics
 from masakari_ha.db import claims
 from masakari_ha.engine import errors
 from masakari_ha.engine import status as st
@@ -67,9 +69,11 @@ class Processor:
 
     def _run(self, claim: claims.Claim, control: RunControl) -> str | None:
         uuid = claim.notification_uuid
+        started = time.monotonic()
         LOG.info("Processing notification %s of type: %s", uuid, claim.type)
         if claim.previous_status == st.RUNNING:
             LOG.info("Notification %s: resuming the recovery its previous engine left (lease expired)", uuid)
+            metrics.record_lease_taken_over()
         status, message = st.FINISHED, None
         try:
             if not claim.segment_enabled:
@@ -92,6 +96,7 @@ class Processor:
         if not claims.finish(uuid, self.owner, final, message):
             LOG.warning("Notification %s: claim lost before recording status %s", uuid, final)
             return None
+        metrics.record_recovery(claim.type, final, time.monotonic() - started)
         if message:
             LOG.info("Notification %s, host %s: %s", uuid, claim.host_name, message)
         LOG.info("Notification %s exits with status: %s.", uuid, final)

@@ -4,6 +4,7 @@ import logging
 
 from oslo_utils import strutils
 
+from masakari_ha import metrics
 from masakari_ha.compute import NovaNotFound
 from masakari_ha.conf import CONF
 from masakari_ha.engine import errors
@@ -97,7 +98,9 @@ class ConfirmInstanceActiveTask(MasakariTask):
                 CONF.wait_period_after_power_on, CONF.verify_interval,
                 f"instance {instance_uuid} to become active")
         except WaitTimeout as error:
+            metrics.record_restart("failure")
             raise errors.RecoveryFailure(f"Failed to start instance {instance_uuid}: {error}") from error
+        metrics.record_restart("success")
         if instance_was_locked is False:
             self.novaclient.unlock(instance_uuid)
         self.update_details(f"Confirmed instance '{instance_uuid}' vm_state is ACTIVE", 1.0)

@@ -167,6 +167,11 @@ def test_crash_instance_and_kill_host_with_the_stock_cli(demo):
     assert samples[(received, (("status", "new"), ("type", "COMPUTE_HOST")))] == 1
     assert samples[("masakari_ha_fencing_attempts_total",
                     (("driver", "maas"), ("result", "fenced")))] == 1
+    assert samples[("masakari_ha_recoveries_total", (("outcome", "finished"), ("type", "VM")))] == 1
+    assert samples[("masakari_ha_recoveries_total",
+                    (("outcome", "finished"), ("type", "COMPUTE_HOST")))] == 1
+    assert samples[("masakari_ha_evacuations_total", (("outcome", "success"),))] == 2
+    assert samples[("masakari_ha_instance_restarts_total", (("outcome", "success"),))] == 1
 
     # Errors say what to do.
     bad = run(demo, "masakari-ha-sim", "kill-host", "compute-1", check=False)
