@@ -128,8 +128,36 @@ def computes_up(nc, hosts: list[str]) -> bool:
     return set(hosts) <= (up & hv)
 
 
+def disabled_trait(sess: ks_session.Session, host: str) -> bool:
+    """Placement still carries COMPUTE_STATUS_DISABLED on ``host``'s resource provider (the
+    scheduler's pre-filter then refuses the host, even when the server is forced onto it)."""
+    placement = {"service_type": "placement", "region_name": "RegionOne"}
+    headers = {"OpenStack-API-Version": "placement 1.6"}
+    rps = sess.get(f"/resource_providers?name={host}", endpoint_filter=placement, headers=headers).json()
+    for rp in rps["resource_providers"]:
+        traits = sess.get(f"/resource_providers/{rp['uuid']}/traits", endpoint_filter=placement,
+                          headers=headers).json()["traits"]
+        if "COMPUTE_STATUS_DISABLED" in traits:
+            return True
+    return False
+
+
+def ensure_schedulable(sess: ks_session.Session, nc, host: str) -> None:
+    """Nova mirrors a service's disabled status into placement by RPC to the compute; an enable
+    sent while the compute was still starting leaves the trait until the compute's next periodic
+    task (minutes). Toggle the status again once the compute is up, and wait for the trait to go."""
+    if not disabled_trait(sess, host):
+        return
+    svc = services(nc, host)[0]
+    nc.services.disable_log_reason(svc.id, "field bed: re-sync placement")
+    nc.services.enable(svc.id)
+    wait(lambda: not disabled_trait(sess, host), 90, f"COMPUTE_STATUS_DISABLED to leave {host} in placement", 1)
+    log(f"{host}: placement trait COMPUTE_STATUS_DISABLED re-synced")
+
+
 def nova_reset(hosts: list[str], reserved: list[str]) -> None:
-    nc = nova(admin_session())
+    sess = admin_session()
+    nc = nova(sess)
     for host in hosts:
         nova_lab("start-compute", host)   # no-op when running
     wait(lambda: {s.host for s in services(nc)} >= set(hosts), 180, f"services of {hosts} registered", 1)
@@ -153,6 +181,9 @@ def nova_reset(hosts: list[str], reserved: list[str]) -> None:
                 fh.write(svc.host + "\n")
             log(f"disabled foreign compute {svc.host} (re-enabled by down)")
     wait(lambda: computes_up(nc, hosts), 180, f"computes {hosts} up", 1)
+    for host in hosts:
+        if host not in reserved:
+            ensure_schedulable(sess, nc, host)
     log(f"nova reset: computes {' '.join(hosts)} up, reserved {' '.join(reserved) or '-'} disabled")
 
 
