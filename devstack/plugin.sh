@@ -91,6 +91,11 @@ function configure_masakari_ha {
     iniset "$conf" nova project_domain_name "$SERVICE_DOMAIN_NAME"
     iniset "$conf" nova region_name "$REGION_NAME"
 
+    if [[ "$MASAKARI_HA_ENGINE_METRICS_PORT" != "0" ]]; then
+        iniset "$conf" metrics engine_listen "$MASAKARI_HA_SERVICE_LISTEN_ADDRESS"
+        iniset "$conf" metrics engine_port "$MASAKARI_HA_ENGINE_METRICS_PORT"
+    fi
+
     iniset "$conf" fencing driver "$MASAKARI_HA_FENCING_DRIVER"
     iniset "$conf" fencing required "$MASAKARI_HA_FENCING_REQUIRED"
     if [[ "$MASAKARI_HA_FENCING_DRIVER" == "maas" ]]; then

@@ -110,6 +110,20 @@ def test_install_adds_libvirt_for_the_instance_monitor(tmp_path):
     assert ["pip_install", "libvirt-python"] in node.calls()
 
 
+def _assert_registered(conf: configparser.RawConfigParser) -> None:
+    """Every option the plugin wrote is one masakari_ha registers (or an oslo library's)."""
+    from masakari_ha.conf import opts
+    known = {(group if isinstance(group, str) else group.name, opt.dest)
+             for group, group_opts in opts.list_opts() for opt in group_opts}
+    for section in conf.sections():
+        if section == "keystone_authtoken":
+            continue
+        for option, _ in conf.items(section, raw=True):
+            if section == "DEFAULT" and option in ("debug", "transport_url"):
+                continue  # oslo.log / oslo.messaging
+            assert (section, option) in known, f"[{section}] {option} is not a masakari_ha option"
+
+
 def test_post_config_writes_the_service_config(controller):
     controller.run("stack", "post-config")
     conf = controller.ini("etc/masakari-ha/masakari-ha.conf")
@@ -126,17 +140,8 @@ def test_post_config_writes_the_service_config(controller):
     assert conf.get("fencing", "driver") == "noop"
     assert conf.get("fencing", "required") == "True"
     assert not conf.has_section("maas")
-    # every option the plugin writes is one masakari_ha registers (or keystonemiddleware's)
-    from masakari_ha.conf import opts
-    known = {(group if isinstance(group, str) else group.name, opt.dest)
-             for group, group_opts in opts.list_opts() for opt in group_opts}
-    for section in conf.sections():
-        if section == "keystone_authtoken":
-            continue
-        for option, _ in conf.items(section, raw=True):
-            if section == "DEFAULT" and option in ("debug", "transport_url"):
-                continue  # oslo.log / oslo.messaging
-            assert (section, option) in known, f"[{section}] {option} is not a masakari_ha option"
+    assert not conf.has_section("metrics")  # engine metrics port off by default
+    _assert_registered(conf)
 
 
 def test_post_config_registers_keystone_and_migrates(controller):
@@ -164,6 +169,15 @@ def test_post_config_without_keystone_skips_accounts(tmp_path):
     names = node.names()
     assert "create_service_user" not in names and "get_or_create_endpoint" not in names
     assert "recreate_database" in names
+
+
+def test_engine_metrics_port(tmp_path):
+    node = Devstack(tmp_path, CONTROLLER, MASAKARI_HA_ENGINE_METRICS_PORT="15869")
+    node.run("stack", "post-config")
+    conf = node.ini("etc/masakari-ha/masakari-ha.conf")
+    assert conf.get("metrics", "engine_port") == "15869"
+    assert conf.get("metrics", "engine_listen") == "0.0.0.0"
+    _assert_registered(conf)
 
 
 def test_maas_fencing_needs_url_and_key(tmp_path):
