@@ -390,12 +390,16 @@ def main(argv=None) -> int:
                          lambda url, wd, wc=worker_class, d=delay: Upstream(
                              venv, url, args.workers, wd / f"upstream-{wc}-{d}", d, wc, args.threads)))
     table: dict[str, list[Result]] = {}
+    failed = False
     for name, make in runs:
         try:
             label, results = run_system(make, args, db_server, workdir / name)
             table[label] = results
         except Exception as exc:  # report a configuration that cannot run instead of aborting the rest
-            log(f"{name}: FAILED: {exc}")
+            failed = True
+            log(f"{name}: FAILED: {exc} (logs kept in {workdir / name})")
+    if not failed:
+        shutil.rmtree(workdir, ignore_errors=True)
 
     print()
     print(f"API benchmark: db={args.db}, {args.workers} worker processes each, {os.cpu_count()} CPUs, "
