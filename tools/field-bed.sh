@@ -317,10 +317,22 @@ db_reset() {
     { tail -20 "$LOGS/manage.log" >&2; die "masakari-ha-manage db sync failed"; }
 }
 
+# The shared servers may have been stopped by another test session's cleanup in between
+# (tools/run-tests stops what it started): bring them back (each `up` is a no-op when running).
+shared_up() {
+  "$HERE/mariadb.sh" up >/dev/null || die "tools/mariadb.sh up failed"
+  "$HERE/rabbitmq.sh" up >/dev/null || die "tools/rabbitmq.sh up failed"
+  "$HERE/keystone.sh" up >/dev/null || die "tools/keystone.sh up failed"
+  "$HERE/nova-lab.sh" status >/dev/null 2>&1 || {
+    field_py nova-unforce "${HOSTS[@]}" 2>/dev/null
+    "$HERE/nova-lab.sh" up "${HOSTS[@]}" >/dev/null || die "tools/nova-lab.sh up failed"; }
+}
+
 reset() {
   local t0=$SECONDS reserved_args=()
   mkdir -p "$RUN" "$LOGS"
   stop_masakari
+  shared_up
   rm -f "$RUN/auto-recover-host"
   libvirt_reset
   pcmk_reset
