@@ -87,7 +87,9 @@ def create_app(conf, *, engine_client=None, auth_wrapper=None):
         protected = auth_wrapper(flask_app.wsgi_app)
     else:
         protected = auth.wrap_keystone(flask_app.wsgi_app, conf)
-    application = middleware.RequestId(middleware.AuthDispatcher(flask_app.wsgi_app, protected))
+    dispatcher = middleware.AuthDispatcher(flask_app.wsgi_app, protected)
+    application = middleware.RequestId(
+        middleware.DrainOversizeBody(dispatcher, conf.max_request_body_size))
     application.flask_app = flask_app
     return application
 
