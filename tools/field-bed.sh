@@ -259,6 +259,9 @@ note_started() { grep -qxF "$1" "$RUN/started-beds" 2>/dev/null || echo "$1" >> 
 beds_up() {
   local t
   t=$SECONDS
+  "$HERE/mariadb.sh" up >/dev/null || die "tools/mariadb.sh up failed"
+  "$HERE/rabbitmq.sh" up >/dev/null || die "tools/rabbitmq.sh up failed"
+  "$HERE/keystone.sh" up >/dev/null || die "tools/keystone.sh up failed"
   if curl -sf -o /dev/null http://127.0.0.1:15774/; then
     field_py nova-unforce "${HOSTS[@]}" || die "cannot un-force the field computes"
   fi
