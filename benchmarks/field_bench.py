@@ -25,6 +25,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -59,9 +60,9 @@ class Bed:
     def __init__(self) -> None:
         env = {}
         for line in tool("field-bed.sh", "env").splitlines():
-            for part in line.removeprefix("export ").split(" "):
+            for part in shlex.split(line.removeprefix("export ")):
                 key, _, value = part.partition("=")
-                env[key] = value.strip("'\"")
+                env[key] = value
         self.api_url = env["MASAKARI_HA_FIELD_API_URL"]
         auth = v3.Password(auth_url=env["OS_AUTH_URL"], username="admin", password="adminpass",
                            project_name="admin", user_domain_id="default", project_domain_id="default")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -56,9 +57,9 @@ class Field:
     def __init__(self) -> None:
         self.env: dict[str, str] = {}
         for line in run_tool(FIELD_BED, "env").stdout.splitlines():
-            for part in line.removeprefix("export ").split(" "):
+            for part in shlex.split(line.removeprefix("export ")):
                 key, _, value = part.partition("=")
-                self.env[key] = value.strip("'\"")
+                self.env[key] = value
         self.dir = Path(self.env["MASAKARI_HA_FIELD"])
         self.api_url = self.env["MASAKARI_HA_FIELD_API_URL"]
         self.hosts = self.env["MASAKARI_HA_FIELD_HOSTS"].split()
