@@ -23,6 +23,7 @@ from novaclient import client as nova_client
 
 from masakari_ha.compute import exceptions as nova_exc
 from masakari_ha.compute.nova import NovaClient
+from tests.e2e.conftest import exclusive_bed
 
 pytestmark = pytest.mark.e2e
 
@@ -39,16 +40,18 @@ def _lab(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def real_nova():
-    result = _lab("up", *HOSTS)
-    if result.returncode != 0:
-        reason = f"real Nova bed (tools/nova-lab.sh up) could not start:\n{result.stderr[-2000:]}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    auth = v3.Password(auth_url=AUTH_URL, username="admin", password="adminpass", project_name="admin",
-                       user_domain_id="default", project_domain_id="default")
-    sess = ks_session.Session(auth=auth)
-    yield sess
+    # The Nova bed is shared with tools/field-bed.sh (whose reset deletes every server): hold
+    # its session lock, as the field tests do, for as long as this module uses it.
+    with exclusive_bed("nova"):
+        result = _lab("up", *HOSTS)
+        if result.returncode != 0:
+            reason = f"real Nova bed (tools/nova-lab.sh up) could not start:\n{result.stderr[-2000:]}"
+            if os.environ.get("CI"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        auth = v3.Password(auth_url=AUTH_URL, username="admin", password="adminpass", project_name="admin",
+                           user_domain_id="default", project_domain_id="default")
+        yield ks_session.Session(auth=auth)
 
 
 @pytest.fixture(scope="module")
