@@ -64,6 +64,7 @@ class Bed:
                 key, _, value = part.partition("=")
                 env[key] = value
         self.api_url = env["MASAKARI_HA_FIELD_API_URL"]
+        self.field_dir = Path(env["MASAKARI_HA_FIELD"])
         auth = v3.Password(auth_url=env["OS_AUTH_URL"], username="admin", password="adminpass",
                            project_name="admin", user_domain_id="default", project_domain_id="default")
         self.session = ks_session.Session(auth=auth)
@@ -146,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         raise SystemExit("field_bench.py needs root (the field bed)")
-    if subprocess.run([str(TOOLS / "field-bed.sh"), "status"], capture_output=True).returncode != 0:
-        raise SystemExit("the field bed is not up: run tools/field-bed.sh up first")
     bed = Bed()
+    if not (bed.field_dir / "run" / "up").exists():
+        raise SystemExit("the field bed is not up: run tools/field-bed.sh up first")
     results: dict[str, list[dict]] = {"nova": [], "masakari_ha": []}
     for run in range(args.runs):
         log(f"run {run + 1}: Nova's own evacuation of {args.guests} guests")
