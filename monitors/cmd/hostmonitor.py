@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         restrict_to_remotes=conf.host.restrict_to_remotes,
         trust_clean_offline_without_fencing=conf.host.trust_clean_offline_without_fencing,
         fencing_wait_timeout=conf.host.fencing_wait_timeout,
+        recovery_confirm_time=conf.host.recovery_confirm_time,
     )
     if conf.once:
         # Dry run of one sample from the saved state: what would be sent now.

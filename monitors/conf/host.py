@@ -58,6 +58,15 @@ host_opts = [
         "gets its instances evacuated while they may still run.",
     ),
     cfg.IntOpt(
+        "recovery_confirm_time",
+        default=10,
+        min=0,
+        help="Seconds a node that was reported down must stay online, without interruption, "
+        "before STARTED is sent. Pacemaker shows a dead pacemaker-remote node as online with "
+        "its connection resource Started for a few seconds at the end of each reconnect "
+        "attempt; that is not a recovery. 0 reports the first online sample.",
+    ),
+    cfg.IntOpt(
         "fencing_wait_timeout",
         default=120,
         min=0,

@@ -8,7 +8,9 @@ sample is classified (online / offline / transitional), debounced over
 stable sample vs. reported      action
 =============================  ==========================================================
 online, never seen before       remember as baseline, send nothing
-online, reported offline        STARTED / ONLINE / NORMAL
+online, reported offline        STARTED / ONLINE / NORMAL, once the node has stayed online for
+                                recovery_confirm_time (pacemaker shows a dead remote node as
+                                online and Started for 2-3 s at the end of each reconnect attempt)
 offline, reported online or     fenced → STOPPED/OFFLINE/NORMAL; fencing still running →
 never seen (first start)        wait up to fencing_wait_timeout, then STOPPED ... UNKNOWN;
                                 nothing pending → STOPPED/OFFLINE/UNKNOWN at once
@@ -45,6 +47,7 @@ class NodeRecord:
     reported_host_status: str | None = None  # for OFFLINE: NORMAL / UNKNOWN
     last_seen_online: float | None = None    # epoch seconds of the last online sample
     offline_since: float | None = None       # first offline sample of the current outage
+    online_since: float | None = None        # first sample of the current online streak
     last_sample: str | None = None           # previous raw sample (for quieter logs)
 
     @classmethod
@@ -62,6 +65,7 @@ class Settings:
     restrict_to_remotes: bool = False
     trust_clean_offline_without_fencing: bool = False
     fencing_wait_timeout: float = 120.0
+    recovery_confirm_time: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,14 @@ def stable_sample(history: list[str], samples: int) -> str | None:
     if window[0] == TRANSITIONAL or any(s != window[0] for s in window):
         return None
     return window[0]
+
+
+def recovery_confirmed(rec: NodeRecord, now: float, settings: Settings) -> bool:
+    """May an online node count as back? Always, unless it was reported down: then only after
+    it has been online without interruption for ``recovery_confirm_time``."""
+    if rec.reported != OFFLINE:
+        return True
+    return rec.online_since is not None and now - rec.online_since >= settings.recovery_confirm_time
 
 
 def fenced_after(events: Iterable[FenceEvent], node: str, since: float | None) -> bool:
@@ -165,9 +177,17 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
         previous, rec.last_sample = rec.last_sample, sample
         rec.history = (rec.history + [sample])[-settings.monitoring_samples:]
         if sample == ONLINE:
-            rec.last_seen_online, rec.offline_since = now, None
-        elif sample == OFFLINE and rec.offline_since is None:
-            rec.offline_since = now   # when this outage was first observed
+            if rec.online_since is None:
+                rec.online_since = now
+            # A node reported down is taken as back only once it stayed online long enough;
+            # until then a (phantom) online sample must not move the outage's markers, or a
+            # later fencing success would look older than the node's "last seen online".
+            if recovery_confirmed(rec, now, settings):
+                rec.last_seen_online, rec.offline_since = now, None
+        else:
+            rec.online_since = None
+            if sample == OFFLINE and rec.offline_since is None:
+                rec.offline_since = now   # when this outage was first observed
         stable = stable_sample(rec.history, settings.monitoring_samples)
         if stable is None:
             if sample == TRANSITIONAL and previous != TRANSITIONAL:
@@ -179,6 +199,10 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
             if rec.reported is None:
                 rec.reported = ONLINE
                 decisions.append(Decision(node.name, "first seen online: baseline, nothing sent"))
+            elif rec.reported == OFFLINE and not recovery_confirmed(rec, now, settings):
+                decisions.append(Decision(node.name, (
+                    f"online for {now - rec.online_since:.0f}s of {settings.recovery_confirm_time:.0f}s "
+                    "(recovery_confirm_time); not yet reported as back")))
             elif rec.reported == OFFLINE:
                 rec.reported, rec.reported_host_status = ONLINE, None
                 decisions.append(Decision(

@@ -117,7 +117,7 @@ def test_killed_remote_is_fenced_and_reported_once(pcmk, api_factory, monitor_fa
     def started():
         return [n for n in api.notifications(hostname="remote1") if n["payload"]["event"] == "STARTED"]
 
-    back = wait_for(started, 30, lambda: f"a STARTED notification for remote1 (monitor:\n{mon.output()[-3000:]})")
+    back = wait_for(started, 60, lambda: f"a STARTED notification for remote1 (monitor:\n{mon.output()[-3000:]})")
     assert back[0]["payload"]["cluster_status"] == "ONLINE", back
 
 

@@ -200,3 +200,50 @@ def test_transition_is_logged_once_per_episode(xml):
                         phantom(xml), st(xml, FENCED_LATER), phantom(xml)])
     noted = [i for i, o in enumerate(out) for d in o if "in transition" in d.reason]
     assert noted == [2, 6]
+
+
+def phantom_started(xml):
+    """What pacemaker 2.1.5 shows for 2-3 s at the end of a reconnect attempt to a dead remote
+    node: online="true" with the connection resource already role="Started"."""
+    text = xml(FENCED_LATER)
+    text = text.replace('<node name="remote1" id="remote1" online="false"',
+                        '<node name="remote1" id="remote1" online="true"')
+    start = text.index('<resource id="remote1"')
+    end = text.index(">", start)
+    text = text[:start] + text[start:end].replace('role="Stopped"', 'role="Started"') + text[end:]
+    return crmmon.parse_crm_mon(text)
+
+
+CONFIRM = Settings(recovery_confirm_time=10)
+
+
+def test_brief_phantom_started_of_a_dead_node_is_not_a_recovery(xml):
+    # healthy, killed+fenced (reported), then a 2-sample phantom "online, Started", offline again
+    seq = [st(xml, HEALTHY), st(xml, FENCED_LATER), phantom_started(xml), phantom_started(xml),
+           st(xml, FENCED_LATER), st(xml, FENCED_LATER)]
+    records, out = run(seq, settings=CONFIRM, step=2)
+    assert [n["payload"]["event"] for d in out for n in sent(d)] == ["STOPPED"]
+    assert "not yet reported as back" in " ".join(d.reason for d in out[3])
+    assert records["remote1"].reported == "offline"
+
+
+def test_node_online_for_the_confirmation_time_is_reported_back(xml):
+    seq = [st(xml, HEALTHY), st(xml, FENCED_LATER)] + [st(xml, HEALTHY)] * 4
+    records, out = run(seq, settings=CONFIRM, step=5)
+    events = [(i, n["payload"]["event"]) for i, d in enumerate(out) for n in sent(d)]
+    # online from sample 2 (t=10); confirmed at sample 4 (10 s later), not before
+    assert events == [(1, "STOPPED"), (4, "STARTED")]
+
+
+def test_phantom_does_not_hide_a_later_fencing_success(xml):
+    """UNKNOWN first (nothing fenced yet); a phantom online sample must not move the node's
+    'last seen online' past the fence that follows, or NORMAL would never be sent."""
+    unfenced = st(xml, FENCED_LATER, **{'status="success"': 'status="failed"'})
+    seq = [st(xml, HEALTHY), unfenced, phantom_started(xml), unfenced]
+    # healthy at 04:00:25, the fence succeeds at 04:00:31, the phantom is seen at 04:00:35
+    records, out = run(seq, settings=CONFIRM, start=T_BEFORE_KILL + 15, step=5)
+    assert [n["payload"]["host_status"] for d in out for n in sent(d)] == ["UNKNOWN"]
+    # the fencing success in the sample happened after the last confirmed-online sample
+    later = decision.evaluate(st(xml, FENCED_LATER), "remote2", records,
+                              T_BEFORE_KILL + 60, CONFIRM)
+    assert [n["payload"]["host_status"] for n in sent(later)] == ["NORMAL"]
