@@ -16,9 +16,11 @@ switches the API to keystone authentication against the emulated Keystone (so th
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import logging
 import os
+import sysconfig
 from typing import Any, Callable
 
 from masakari_ha import progress
@@ -177,6 +179,21 @@ def _write_state(conf, simulation: Simulation) -> None:
     LOG.info("SIMULATION: description written to %s", path)
 
 
+def shell_setup() -> list[str]:
+    """Banner lines that make ``masakari-ha-sim`` (and an ``openstack`` CLI installed next to
+    it) found in another shell: the scripts directory of this installation (``.venv/bin`` of
+    ``tools/run-service``) is not on that shell's PATH."""
+    scripts = sysconfig.get_path("scripts")
+    lines = []
+    if os.path.exists(os.path.join(scripts, "masakari-ha-sim")):
+        lines.append(f'export PATH="{scripts}:$PATH"')
+    if not all(importlib.util.find_spec(m) for m in ("openstackclient", "masakariclient")):
+        lines.append("# no openstack CLI here yet: "
+                     f"{os.path.join(scripts, 'pip')} install python-openstackclient "
+                     "python-masakariclient")
+    return lines
+
+
 def banner(simulation: Simulation) -> str:
     """What ``masakari-ha-all`` prints on stdout: loud, and how to use it."""
     env = simulation.environ()
@@ -199,6 +216,7 @@ def banner(simulation: Simulation) -> str:
         "  In another shell:",
         "",
         *[f"    export {key}={value}" for key, value in env.items()],
+        *[f"    {line}" for line in shell_setup()],
         "",
         "    openstack server list --all-projects --long",
         "    openstack segment create seg1 auto COMPUTE",
