@@ -1,7 +1,9 @@
 """What every monitor program shares: config + logging set-up, the notification sink
-(spool + sender, or a printer for ``--once``/``--dry-run``), the health file and SIGTERM.
+(spool + sender, or a printer for ``--once``/``--dry-run``), the health file, the optional
+metrics endpoint and SIGTERM.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -9,14 +11,13 @@ import signal
 import socket
 import sys
 import threading
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 from oslo_config import cfg
 from oslo_log import log as oslo_log
 
-from masakari_ha import metrics
-
 from monitors import conf as monitors_conf
+from monitors import metrics, statefile
 from monitors.conf import base as base_conf
 from monitors.notifier import envelope
 from monitors.notifier.client import ApiClient
@@ -67,7 +68,7 @@ def _find_opt(group: str, name: str) -> cfg.Opt:
 # run a monitor without writing a config file; they can still be set in the file.
 CLI_GROUP_OPTS = [("api", "endpoint_override"), ("host", "command_prefix"),
                   ("host", "monitoring_interval"), ("libvirt", "connection_uri"),
-                  ("process", "process_list_path")]
+                  ("process", "process_list_path"), ("metrics", "listen_port")]
 
 
 def load_config(argv: list[str] | None, prog: str) -> cfg.ConfigOpts:
@@ -107,9 +108,59 @@ def build_notifier(conf: cfg.ConfigOpts, monitor: str, retry_max: int,
     LOG.info("%s: notifications go to %s; %d spooled from before", monitor, client.endpoint,
              len(spool))
     metrics.set_spool_depth(monitor, len(spool))
+
+    def on_submit(body: dict[str, Any], queued: bool) -> None:
+        metrics.record_queued(monitor, body, queued)
+        metrics.set_spool_depth(monitor, len(spool))
+
+    def on_result(entry, result) -> None:
+        metrics.record_attempt(monitor, entry.body, result.outcome.value)
+        metrics.set_spool_depth(monitor, len(spool))
+
     return Notifier(spool, client.post, initial_delay=conf.spool.retry_initial_delay,
                     max_delay=float(retry_interval), alarm_after=retry_max,
-                    on_result=lambda _entry, _result: metrics.set_spool_depth(monitor, len(spool)))
+                    on_result=on_result, on_submit=on_submit)
+
+
+def start_metrics(conf: cfg.ConfigOpts, monitor: str) -> "metrics.Endpoint | None":
+    """The ``[metrics]`` endpoint, or None when ``listen_port`` is 0 (the default).
+
+    A port that cannot be bound is a clear CLI error (exit 2), not a monitor running
+    without the metrics its operator asked for.
+    """
+    if not conf.metrics.listen_port:
+        return None
+    try:
+        endpoint = metrics.serve(conf.metrics.listen_address, conf.metrics.listen_port)
+    except OSError as exc:
+        sys.stderr.write(f"masakari-ha-{monitor}: cannot serve metrics on "
+                         f"{conf.metrics.listen_address}:{conf.metrics.listen_port}: {exc}\n")
+        raise SystemExit(2)
+    LOG.info("%s: Prometheus metrics at %s", monitor, endpoint.url)
+    return endpoint
+
+
+@contextlib.contextmanager
+def daemon_sink(conf: cfg.ConfigOpts, monitor: str, retry_max: int,
+                retry_interval: int) -> Iterator[tuple[Sink, "Health | None"]]:
+    """``(sink, health)`` of a running daemon: the started spool sender and its health file,
+    or with ``--dry-run`` a printer and no health file. Serves ``[metrics]`` meanwhile; on
+    exit stops both (undelivered notifications stay spooled for the next start)."""
+    endpoint = start_metrics(conf, monitor)
+    notifier = None
+    try:
+        if conf.dry_run:
+            yield PrintSink(), None
+            return
+        notifier = build_notifier(conf, monitor, retry_max, retry_interval)
+        notifier.start()
+        yield notifier, Health(conf, monitor, notifier,
+                               metrics_url=endpoint.url if endpoint else None)
+    finally:
+        if notifier is not None:
+            notifier.stop()
+        if endpoint is not None:
+            endpoint.close()
 
 
 class Health:
@@ -119,10 +170,12 @@ class Health:
     last decided and how delivery is doing.
     """
 
-    def __init__(self, conf: cfg.ConfigOpts, monitor: str, notifier: Notifier | None):
+    def __init__(self, conf: cfg.ConfigOpts, monitor: str, notifier: Notifier | None,
+                 metrics_url: str | None = None):
         self.path = base_conf.monitor_dir(conf, monitor, "health.json")
         self.monitor = monitor
         self.notifier = notifier
+        self.metrics_url = metrics_url
 
     def write(self, status: str, **detail: Any) -> None:
         doc: dict[str, Any] = {
@@ -141,10 +194,9 @@ class Health:
                 "consecutive_failures": self.notifier.failures,
                 "last_error": self.notifier.last_error,
             }
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(doc, f, sort_keys=True, default=str)
-        os.replace(tmp, self.path)
+        if self.metrics_url:
+            doc["metrics"] = self.metrics_url
+        statefile.write_json(self.path, doc, durable=False)
 
 
 def resolve_hostname(conf: cfg.ConfigOpts) -> str:

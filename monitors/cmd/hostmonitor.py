@@ -56,18 +56,12 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"masakari-ha-hostmonitor: no usable sample: {mon.last_error}\n")
             return 1
         return 0
-    if conf.dry_run:
-        mon = HostMonitor(pacemaker, me, runtime.PrintSink(), settings, None)
-    else:
-        notifier = runtime.build_notifier(conf, NAME, conf.host.api_retry_max,
-                                          conf.host.api_retry_interval)
-        notifier.start()
-        health = runtime.Health(conf, NAME, notifier)
-        mon = HostMonitor(pacemaker, me, notifier, settings,
-                          base_conf.monitor_dir(conf, NAME, "nodes.json"), health)
-    mon.run(conf.host.monitoring_interval, stop)
-    if not conf.dry_run:
-        notifier.stop()
+    with runtime.daemon_sink(conf, NAME, conf.host.api_retry_max,
+                             conf.host.api_retry_interval) as (sink, health):
+        # --dry-run keeps reported states in memory only
+        state_file = None if conf.dry_run else base_conf.monitor_dir(conf, NAME, "nodes.json")
+        mon = HostMonitor(pacemaker, me, sink, settings, state_file, health)
+        mon.run(conf.host.monitoring_interval, stop)
     LOG.info("host monitor stopped")
     return 0
 

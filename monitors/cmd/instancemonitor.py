@@ -34,24 +34,15 @@ def main(argv: list[str] | None = None) -> int:
         mon.disconnect()
         return 0
     stop = runtime.install_stop_handler()
-    notifier = None
-    if conf.dry_run:
-        sink = runtime.PrintSink()
-        health = None
-    else:
-        notifier = runtime.build_notifier(conf, NAME, conf.callback.retry_max,
-                                          conf.callback.retry_interval)
-        notifier.start()
-        sink = notifier
-        health = runtime.Health(conf, NAME, notifier)
-    mon = InstanceMonitor(conf.libvirt.connection_uri, hostname, sink,
-                          known_file=base_conf.monitor_dir(conf, NAME, "running.json"),
-                          health=health, reconnect_initial=conf.libvirt.reconnect_initial_delay,
-                          reconnect_max=conf.libvirt.reconnect_max_delay)
-    LOG.info("instance monitor for %s watching %s", hostname, conf.libvirt.connection_uri)
-    mon.run(stop)
-    if notifier is not None:
-        notifier.stop()
+    with runtime.daemon_sink(conf, NAME, conf.callback.retry_max,
+                             conf.callback.retry_interval) as (sink, health):
+        mon = InstanceMonitor(conf.libvirt.connection_uri, hostname, sink,
+                              known_file=base_conf.monitor_dir(conf, NAME, "running.json"),
+                              health=health,
+                              reconnect_initial=conf.libvirt.reconnect_initial_delay,
+                              reconnect_max=conf.libvirt.reconnect_max_delay)
+        LOG.info("instance monitor for %s watching %s", hostname, conf.libvirt.connection_uri)
+        mon.run(stop)
     LOG.info("instance monitor stopped")
     return 0
 

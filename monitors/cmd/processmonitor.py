@@ -4,6 +4,7 @@ import logging
 import sys
 
 from monitors import runtime
+from monitors.conf import base as base_conf
 from monitors.process import processlist
 from monitors.process.monitor import ProcessMonitor
 
@@ -31,21 +32,17 @@ def main(argv: list[str] | None = None) -> int:
                                                  envelope.utcnow()))
         return 0
     stop = runtime.install_stop_handler()
-    notifier = None
-    if conf.dry_run:
-        sink, health = runtime.PrintSink(), None
-    else:
-        notifier = runtime.build_notifier(conf, NAME, p.api_retry_max, p.api_retry_interval)
-        notifier.start()
-        sink, health = notifier, runtime.Health(conf, NAME, notifier)
-    mon = ProcessMonitor(p.process_list_path, hostname, sink, restart_retries=p.restart_retries,
-                         restart_interval=p.restart_interval, command_timeout=p.command_timeout,
-                         health=health)
-    LOG.info("process monitor for %s watching %d process(es) from %s", hostname,
-             len(mon.specs), p.process_list_path)
-    mon.run(p.check_interval, stop)
-    if notifier is not None:
-        notifier.stop()
+    with runtime.daemon_sink(conf, NAME, p.api_retry_max, p.api_retry_interval) as (sink, health):
+        # --dry-run keeps the set of failed processes in memory only
+        state_file = None if conf.dry_run else base_conf.monitor_dir(conf, NAME, "failed.json")
+        mon = ProcessMonitor(p.process_list_path, hostname, sink,
+                             restart_retries=p.restart_retries,
+                             restart_interval=p.restart_interval,
+                             command_timeout=p.command_timeout, health=health,
+                             state_file=state_file)
+        LOG.info("process monitor for %s watching %d process(es) from %s", hostname,
+                 len(mon.specs), p.process_list_path)
+        mon.run(p.check_interval, stop)
     LOG.info("process monitor stopped")
     return 0
 

@@ -9,7 +9,7 @@ import importlib
 
 from oslo_config import cfg
 
-_OPTION_MODULES = ("base", "api", "host", "libvirt", "process", "spool")
+_OPTION_MODULES = ("base", "api", "host", "libvirt", "process", "spool", "metrics")
 
 
 def option_modules():

@@ -68,13 +68,27 @@ class Settings:
     recovery_confirm_time: float = 0.0
 
 
+# Decision kinds (the ``decision`` label of masakari_ha_monitor_host_decisions_total).
+BLOCKED = "blocked"
+FORGOTTEN = "forgotten"
+IN_TRANSITION = "in_transition"
+BASELINE = "baseline"
+RECOVERY_PENDING = "recovery_pending"
+REPORTED_STARTED = "reported_started"
+REPORTED_STOPPED_NORMAL = "reported_stopped_normal"
+REPORTED_STOPPED_UNKNOWN = "reported_stopped_unknown"
+FENCING_WAIT = "fencing_wait"
+
+
 @dataclass(frozen=True)
 class Decision:
-    """One line of the monitor's reasoning; ``notification`` is set when something is sent."""
+    """One line of the monitor's reasoning; ``notification`` is set when something is sent;
+    ``kind`` is one of the constants above."""
 
     node: str
     reason: str
     notification: dict[str, Any] | None = None
+    kind: str = ""
 
 
 def classify(node: Node) -> str:
@@ -143,6 +157,14 @@ def watched_nodes(status: ClusterStatus, me: str, settings: Settings) -> list[No
     return sorted(out, key=lambda n: n.name)
 
 
+def state_counts(status: ClusterStatus, me: str, settings: Settings) -> dict[str, int]:
+    """How many watched peers are ONLINE / OFFLINE / TRANSITIONAL in this sample."""
+    counts = {ONLINE: 0, OFFLINE: 0, TRANSITIONAL: 0}
+    for node in watched_nodes(status, me, settings):
+        counts[classify(node)] += 1
+    return counts
+
+
 def precheck(status: ClusterStatus, me: str) -> str | None:
     """Why this sample must not be used at all (None when it may be used)."""
     if not status.has_quorum:
@@ -165,11 +187,12 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
     """
     blocked = precheck(status, me)
     if blocked:
-        return [Decision(me, blocked)]
+        return [Decision(me, blocked, kind=BLOCKED)]
     decisions: list[Decision] = []
     for gone in sorted(set(records) - set(status.nodes)):
         del records[gone]
-        decisions.append(Decision(gone, "no longer in the cluster configuration: forgotten"))
+        decisions.append(Decision(gone, "no longer in the cluster configuration: forgotten",
+                                  kind=FORGOTTEN))
     observed = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
     for node in watched_nodes(status, me, settings):
         rec = records.setdefault(node.name, NodeRecord())
@@ -192,22 +215,25 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
         if stable is None:
             if sample == TRANSITIONAL and previous != TRANSITIONAL:
                 decisions.append(Decision(node.name, "in transition (pending/unclean/connection "
-                                          f"{node.connection_role}); not a state change"))
+                                          f"{node.connection_role}); not a state change",
+                                          kind=IN_TRANSITION))
             continue
         events = status.fence_events + (extra_fence_events or {}).get(node.name, ())
         if stable == ONLINE:
             if rec.reported is None:
                 rec.reported = ONLINE
-                decisions.append(Decision(node.name, "first seen online: baseline, nothing sent"))
+                decisions.append(Decision(node.name, "first seen online: baseline, nothing sent",
+                                          kind=BASELINE))
             elif rec.reported == OFFLINE and not recovery_confirmed(rec, now, settings):
                 decisions.append(Decision(node.name, (
                     f"online for {now - rec.online_since:.0f}s of {settings.recovery_confirm_time:.0f}s "
-                    "(recovery_confirm_time); not yet reported as back")))
+                    "(recovery_confirm_time); not yet reported as back"), kind=RECOVERY_PENDING))
             elif rec.reported == OFFLINE:
                 rec.reported, rec.reported_host_status = ONLINE, None
                 decisions.append(Decision(
                     node.name, "back online",
-                    envelope.compute_host(node.name, False, envelope.HOST_STATUS_NORMAL, observed)))
+                    envelope.compute_host(node.name, False, envelope.HOST_STATUS_NORMAL, observed),
+                    kind=REPORTED_STARTED))
             continue
         # stable OFFLINE
         if rec.reported == OFFLINE and rec.reported_host_status == envelope.HOST_STATUS_NORMAL:
@@ -223,21 +249,24 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
             rec.reported, rec.reported_host_status = OFFLINE, envelope.HOST_STATUS_NORMAL
             decisions.append(Decision(
                 node.name, f"offline, {why}{again}",
-                envelope.compute_host(node.name, True, envelope.HOST_STATUS_NORMAL, observed_off)))
+                envelope.compute_host(node.name, True, envelope.HOST_STATUS_NORMAL, observed_off),
+                kind=REPORTED_STOPPED_NORMAL))
             continue
         if rec.reported == OFFLINE:
             continue  # already reported UNKNOWN; waiting for fencing to upgrade it
         waited = now - (rec.offline_since or now)
         if fencing_in_progress(node, events) and waited < settings.fencing_wait_timeout:
             decisions.append(Decision(node.name, f"offline, fencing in progress; waiting "
-                                      f"({waited:.0f}s of {settings.fencing_wait_timeout:.0f}s)"))
+                                      f"({waited:.0f}s of {settings.fencing_wait_timeout:.0f}s)",
+                                      kind=FENCING_WAIT))
             continue
         rec.reported, rec.reported_host_status = OFFLINE, envelope.HOST_STATUS_UNKNOWN
         reason = "fencing not confirmed within fencing_wait_timeout" \
             if fencing_in_progress(node, events) else "no successful fencing in pacemaker's history"
         decisions.append(Decision(
             node.name, f"offline, {reason}: host_status UNKNOWN (engine will not evacuate)",
-            envelope.compute_host(node.name, True, envelope.HOST_STATUS_UNKNOWN, observed_off)))
+            envelope.compute_host(node.name, True, envelope.HOST_STATUS_UNKNOWN, observed_off),
+            kind=REPORTED_STOPPED_UNKNOWN))
     return decisions
 
 

@@ -5,6 +5,7 @@ import threading
 import time
 from typing import Callable
 
+from monitors import loop, metrics
 from monitors.host import decision, state
 from monitors.host.pacemaker import Pacemaker, PacemakerError
 from monitors.runtime import Health, Sink
@@ -39,6 +40,7 @@ class HostMonitor:
             status, self.last_error = None, str(exc)
         if status is None:
             LOG.warning("skipping this sample: %s", self.last_error)
+            metrics.record_host_sample("failed")
             self._health("degraded", reason=self.last_error)
             return []
         self.last_error = None
@@ -52,7 +54,11 @@ class HostMonitor:
         if blocked is None and self._last_blocked is not None:
             LOG.info("host monitor for %s: samples usable again (quorum and own node OK)", self.me)
         self._last_blocked = blocked
+        metrics.record_host_sample(
+            "blocked" if blocked else "usable",
+            None if blocked else decision.state_counts(status, self.me, self.settings))
         for d in decisions:
+            metrics.record_host_decision(d.kind)
             if repeated_block:
                 LOG.debug("host %s: %s", d.node, d.reason)   # said once already
             elif d.notification is not None:
@@ -75,10 +81,4 @@ class HostMonitor:
         LOG.info("host monitor for %s started (interval %ss, samples %d, remotes only %s)",
                  self.me, interval, self.settings.monitoring_samples,
                  self.settings.restrict_to_remotes)
-        while not stop.is_set():
-            started = time.monotonic()
-            try:
-                self.cycle()
-            except Exception:  # one bad sample must not end monitoring
-                LOG.exception("host monitor cycle failed; continuing")
-            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        loop.run_loop("host monitor", self.cycle, stop, loop.fixed_rate(interval))

@@ -3,21 +3,30 @@ and backoff, and a resync of running domains after every reconnect.
 
 Callbacks run in libvirt's event-loop thread and only build the notification and hand it to
 the sink (a spool write), so a slow or absent API never delays event processing.
+
+The set of domains known to be running is what a resync compares libvirt's view with, so it
+is persisted (``known_file``, atomic write) promptly after every change, at most every
+``SAVE_INTERVAL`` seconds during bursts: a monitor that crashes and restarts still reports
+the guests that died meanwhile.
 """
 
-import json
 import logging
-import os
 import threading
 from typing import Any
 
 import libvirt
 
+from monitors import loop, metrics, statefile
 from monitors.instance import eventtable
 from monitors.notifier import envelope
 from monitors.runtime import Health, Sink
 
 LOG = logging.getLogger(__name__)
+
+#: Longest time, in seconds, a change of the running set waits to be written during bursts.
+SAVE_INTERVAL = 0.5
+#: Pause, in seconds, between two liveness checks of a healthy connection.
+CHECK_INTERVAL = 1.0
 
 _event_loop_lock = threading.Lock()
 _event_loop_started = False
@@ -68,26 +77,47 @@ class InstanceMonitor:
         self._callback_ids: list[int] = []
         self.connected = threading.Event()
         self.reconnects = 0
+        self._backoff = reconnect_initial
+        self._pause = CHECK_INTERVAL
+        self._saver: statefile.RateLimitedSaver | None = None
+        metrics.set_running_domains(len(self.running))
 
     # -- known running domains -------------------------------------------------------------
     def _load_known(self) -> set[str]:
         if not self.known_file:
             return set()
-        try:
-            with open(self.known_file) as f:
-                return set(json.load(f))
-        except (OSError, ValueError, TypeError):
+        data = statefile.read_json(self.known_file, [])
+        if not isinstance(data, list) or not all(isinstance(u, str) for u in data):
             return set()
+        return set(data)
+
+    def _snapshot(self) -> list[str]:
+        with self._lock:
+            return sorted(self.running)
+
+    def _known_changed(self) -> None:
+        """The running set changed: persist it soon (rate-limited) and update the gauge."""
+        metrics.set_running_domains(len(self.running))
+        saver = self._known_saver()
+        if saver is not None:
+            saver.changed()
 
     def _save_known(self) -> None:
+        """Write the running set now (after a resync and at shutdown)."""
+        saver = self._known_saver()
+        if saver is not None:
+            saver.flush(force=True)
+
+    def _known_saver(self) -> statefile.RateLimitedSaver | None:
+        """The saver of ``known_file`` (None: not persisted, e.g. ``--once``, which clears
+        ``known_file`` after loading it)."""
         if not self.known_file:
-            return
+            return None
         with self._lock:
-            data = sorted(self.running)
-        tmp = self.known_file + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, self.known_file)
+            if self._saver is None or self._saver.path != self.known_file:
+                self._saver = statefile.RateLimitedSaver(self.known_file, self._snapshot,
+                                                         SAVE_INTERVAL)
+            return self._saver
 
     # -- libvirt callbacks (event-loop thread) ---------------------------------------------
     def _emit(self, dom, event_id: int, event_type: int, detail: int) -> None:
@@ -101,11 +131,17 @@ class InstanceMonitor:
             return
         if event_id == eventtable.ID_LIFECYCLE:
             with self._lock:
+                before = len(self.running)
                 if event_type in (2, 4):          # STARTED, RESUMED
                     self.running.add(uuid)
                 elif event_type in (5, 8):        # STOPPED, CRASHED
                     self.running.discard(uuid)
+                changed = len(self.running) != before
+            if changed:
+                self._known_changed()
         mapped = eventtable.lookup(event_id, event_type, detail)
+        metrics.record_instance_event(eventtable.EVENT_IDS.get(event_id, str(event_id)),
+                                      mapped[1] if mapped else None)
         if mapped is None:
             LOG.debug("instance %s: libvirt event (%s, %s, %s) is not reported", uuid,
                       event_id, event_type, detail)
@@ -232,38 +268,51 @@ class InstanceMonitor:
                         uuid, why, event, vde)
             body = envelope.vm(self.hostname, uuid, event, vde, observed)
             self.sink.submit(body)
+            metrics.record_resync_report()
             sent.append(body)
+        metrics.set_running_domains(len(self.running))
         self._save_known()
         return sent
 
+    def step(self) -> None:
+        """One turn of the watch loop: (re)connect if needed, check the connection is alive.
+        Sets the pause before the next turn: the reconnect backoff (doubling up to
+        ``reconnect_max``) after a failed connect, none after a lost connection,
+        ``CHECK_INTERVAL`` while all is well."""
+        self._pause = CHECK_INTERVAL
+        if self._conn is None:
+            error = None
+            try:
+                self.connect()
+            except libvirt.libvirtError as exc:
+                error = exc.get_error_message()
+            except Exception as exc:  # an unexpected answer: retry it like a failed connect
+                LOG.exception("unexpected error connecting to %s", self.uri)
+                error = f"{type(exc).__name__}: {exc}"
+            if error is not None:
+                LOG.warning("cannot connect to %s: %s; retrying in %.1fs", self.uri, error,
+                            self._backoff)
+                self.disconnect()
+                self._health("disconnected", error=error)
+                self._pause = self._backoff
+                self._backoff = min(self.reconnect_max, self._backoff * 2)
+                return
+            self._backoff = self.reconnect_initial
+            self._health("ok")
+        if not self.alive():
+            LOG.warning("lost connection to %s; reconnecting", self.uri)
+            self.disconnect()
+            self.reconnects += 1
+            metrics.record_reconnect()
+            self._health("disconnected")
+            self._pause = 0.0
+            return
+        self._health("ok")
+
     def run(self, stop: threading.Event) -> None:
         """Connect, watch, reconnect with exponential backoff until ``stop`` is set."""
-        delay = self.reconnect_initial
-        while not stop.is_set():
-            if self._conn is None:
-                error = None
-                try:
-                    self.connect()
-                except libvirt.libvirtError as exc:
-                    error = exc.get_error_message()
-                if error is not None:
-                    LOG.warning("cannot connect to %s: %s; retrying in %.1fs", self.uri, error,
-                                delay)
-                    self.disconnect()
-                    self._health("disconnected", error=error)
-                    stop.wait(delay)
-                    delay = min(self.reconnect_max, delay * 2)
-                    continue
-                delay = self.reconnect_initial
-                self._health("ok")
-            if not self.alive():
-                LOG.warning("lost connection to %s; reconnecting", self.uri)
-                self.disconnect()
-                self.reconnects += 1
-                self._health("disconnected")
-                continue
-            self._health("ok")
-            stop.wait(1.0)
+        self._backoff = self.reconnect_initial
+        loop.run_loop("instance monitor", self.step, stop, lambda _elapsed: self._pause)
         self.disconnect()
         self._save_known()
 

@@ -34,13 +34,15 @@ class Notifier:
 
     def __init__(self, spool: Spool, post: Callable[[dict[str, Any]], Result], *,
                  initial_delay: float = 0.5, max_delay: float = 10.0, alarm_after: int = 12,
-                 on_result: Callable[[SpoolEntry, Result], None] | None = None):
+                 on_result: Callable[[SpoolEntry, Result], None] | None = None,
+                 on_submit: Callable[[dict[str, Any], bool], None] | None = None):
         self.spool = spool
         self._post = post
         self._initial = initial_delay
         self._cap = max_delay
         self._alarm_after = alarm_after
         self._on_result = on_result   # observer (metrics, benchmark); called after each attempt
+        self._on_submit = on_submit   # observer (metrics): body, queued or not
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -56,6 +58,8 @@ class Notifier:
             entry = self.spool.put(body)
         except SpoolFull as exc:
             entry, error = None, str(exc)
+        if self._on_submit is not None:
+            self._on_submit(body, entry is not None)
         if entry is None:
             LOG.error("notification NOT queued, %s: %s", error, envelope.describe(body))
             return False

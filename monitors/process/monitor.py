@@ -3,6 +3,10 @@
 A process found down is restarted up to ``restart_retries + 1`` times; only when it is still
 not running after the last attempt is PROCESS STOPPED sent (an attempt that brings it back is
 a success, unlike upstream). When a reported process runs again, PROCESS STARTED is sent.
+
+The names of processes reported STOPPED are kept in ``state_file`` (written atomically when
+the set changes, after the notification was spooled), so a restarted monitor neither reports
+them again nor forgets to report them STARTED when they come back.
 """
 
 import logging
@@ -12,6 +16,7 @@ import threading
 import time
 from typing import Callable
 
+from monitors import loop, metrics, statefile
 from monitors.notifier import envelope
 from monitors.process import proc, processlist
 from monitors.process.processlist import ProcessSpec
@@ -23,7 +28,7 @@ LOG = logging.getLogger(__name__)
 class ProcessMonitor:
     def __init__(self, list_path: str, hostname: str, sink: Sink, *, restart_retries: int = 3,
                  restart_interval: float = 5.0, command_timeout: float = 60.0,
-                 health: Health | None = None,
+                 health: Health | None = None, state_file: str | None = None,
                  scan: Callable[[], list[proc.ProcInfo]] = proc.scan,
                  sleep: Callable[[float], object] | None = None):
         self.list_path = list_path
@@ -37,7 +42,33 @@ class ProcessMonitor:
         self._stop = threading.Event()
         self.sleep = sleep or self._stop.wait
         self.specs: list[ProcessSpec] = processlist.load(list_path)
-        self.failed: set[str] = set()     # process_name reported STOPPED and not back yet
+        self.state_file = state_file
+        # process_name reported STOPPED and not back yet
+        self.failed: set[str] = self._load_failed()
+        metrics.set_process_failed(len(self.failed))
+
+    # -- the failed set on disk ------------------------------------------------------------
+    def _load_failed(self) -> set[str]:
+        if not self.state_file:
+            return set()
+        doc = statefile.read_json(self.state_file, {})
+        names = doc.get("failed") if isinstance(doc, dict) else None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            if doc:
+                LOG.warning("ignoring malformed process monitor state %s", self.state_file)
+            return set()
+        if names:
+            LOG.info("process(es) reported STOPPED before this start: %s", ", ".join(names))
+        return set(names)
+
+    def _failed_changed(self) -> None:
+        metrics.set_process_failed(len(self.failed))
+        if not self.state_file:
+            return
+        try:
+            statefile.write_json(self.state_file, {"failed": sorted(self.failed)})
+        except OSError as exc:   # keep monitoring; the next change tries again
+            LOG.error("cannot save the failed processes to %s: %s", self.state_file, exc)
 
     # -- helpers ---------------------------------------------------------------------------
     def running(self, spec: ProcessSpec, snapshot: list[proc.ProcInfo] | None = None) -> bool:
@@ -92,7 +123,9 @@ class ProcessMonitor:
             ok = self._run(spec, "pre_restart_command", spec.pre_restart_command) and \
                 self._run(spec, "restart_command", spec.restart_command) and \
                 self._run(spec, "post_restart_command", spec.post_restart_command)
-            if ok and self._wait_running(spec, max(1.0, self.restart_interval)):
+            ok = ok and self._wait_running(spec, max(1.0, self.restart_interval))
+            metrics.record_process_restart(spec.process_name, ok)
+            if ok:
                 LOG.info("process %s restarted (attempt %d of %d)", spec.process_name, attempt,
                          attempts)
                 return True
@@ -127,6 +160,7 @@ class ProcessMonitor:
                     LOG.info("process %s is running again -> PROCESS STARTED", spec.process_name)
                     self.sink.submit(body)
                     sent.append(body)
+                    self._failed_changed()
                 continue
             if spec.process_name in self.failed:
                 continue
@@ -140,6 +174,7 @@ class ProcessMonitor:
                       spec.process_name, self.restart_retries + 1)
             self.sink.submit(body)
             sent.append(body)
+            self._failed_changed()
         if self.health is not None:
             self.health.write("ok", watched=[s.process_name for s in self.specs],
                               failed=sorted(self.failed))
@@ -151,9 +186,4 @@ class ProcessMonitor:
     def run(self, interval: float, stop: threading.Event) -> None:
         threading.Thread(target=lambda: (stop.wait(), self._stop.set()), daemon=True).start()
         self.start_all()
-        while not stop.is_set():
-            try:
-                self.cycle()
-            except Exception:
-                LOG.exception("process monitor cycle failed; continuing")
-            stop.wait(interval)
+        loop.run_loop("process monitor", self.cycle, stop, loop.fixed_delay(interval))
