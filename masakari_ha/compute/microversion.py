@@ -53,6 +53,8 @@ SERVICE_BY_ID_MIN = Microversion(2, 53)
 LOCK_REASON_MIN = Microversion(2, 73)
 #: From 2.95 an evacuated guest is left stopped at the destination.
 EVACUATE_STOPPED_MIN = Microversion(2, 95)
+#: The highest version at which an evacuated guest arrives in its original power state.
+EVACUATE_KEEPS_POWER_STATE_MAX = Microversion(2, 94)
 #: From 2.88 os-hypervisors no longer reports vcpus/memory/disk figures.
 HYPERVISOR_STATS_MAX = Microversion(2, 87)
 
@@ -78,6 +80,22 @@ class Capabilities:
     @property
     def evacuate_leaves_stopped(self) -> bool:
         return self.version >= EVACUATE_STOPPED_MIN
+
+    def evacuate_version(self, keep_power_state: bool) -> Microversion:
+        """Version to send an evacuate request at.
+
+        With ``keep_power_state`` the request is capped at 2.94, where Nova starts a guest
+        that was running on its new host itself (one step, no separate start); Nova added
+        2.95's "arrive stopped" for clouds that cannot be sure the source host is off, which
+        the engine's fencing gate has already confirmed. Without it: the negotiated version.
+        """
+        if keep_power_state:
+            return min(self.version, EVACUATE_KEEPS_POWER_STATE_MAX)
+        return self.version
+
+    def evacuate_arrives_stopped(self, keep_power_state: bool) -> bool:
+        """True when an evacuate sent at :meth:`evacuate_version` leaves the guest stopped."""
+        return self.evacuate_version(keep_power_state) >= EVACUATE_STOPPED_MIN
 
     @property
     def hypervisor_stats_version(self) -> Microversion:

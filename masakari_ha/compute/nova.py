@@ -6,6 +6,9 @@ server on first use: the highest version both support, capped at
 ``[nova] api_max_microversion``, never below 2.53. What that version implies
 (force-down by service id, lock reasons, guests left stopped after evacuation) is
 exposed through :attr:`NovaClient.capabilities` and :attr:`NovaClient.evacuate_leaves_stopped`.
+An evacuate request may be sent below the negotiated version
+(``evacuate(..., keep_power_state=True)``: at most 2.94, guests keep their power state);
+:meth:`NovaClient.evacuate_arrives_stopped` says what a given choice means.
 
 Every failure is raised as a :mod:`masakari_ha.compute.exceptions` error naming the host
 and/or instance. Every state-changing call logs one INFO line.
@@ -84,6 +87,7 @@ class NovaClient:
         self._capabilities: Capabilities | None = None
         self._nova: Any = None
         self._stats_nova: Any = None
+        self._evacuate_nova: Any = None
         self._placement = PlacementReader(session, self._adapter_options, placement_endpoint_override)
         self._placement_usable = True
 
@@ -126,6 +130,10 @@ class NovaClient:
         """
         return self.capabilities.evacuate_leaves_stopped
 
+    def evacuate_arrives_stopped(self, keep_power_state: bool) -> bool:
+        """Whether :meth:`evacuate` with this ``keep_power_state`` leaves guests stopped."""
+        return self.capabilities.evacuate_arrives_stopped(keep_power_state)
+
     def _ensure_negotiated(self) -> None:
         if self._capabilities is not None:
             return
@@ -137,6 +145,8 @@ class NovaClient:
             caps = Capabilities(version)
             self._nova = self._make_novaclient(version)
             self._stats_nova = self._make_novaclient(caps.hypervisor_stats_version)
+            keep_version = caps.evacuate_version(keep_power_state=True)
+            self._evacuate_nova = self._nova if keep_version == version else self._make_novaclient(keep_version)
             LOG.info(
                 "Nova compute API microversion %s negotiated (server %s-%s, cap %s); "
                 "evacuated guests left stopped: %s",
@@ -317,14 +327,22 @@ class NovaClient:
         self._call(f"reset state to {state}", lambda: self._client.servers.reset_state(uuid, state),
                    instance=uuid)
 
-    def evacuate(self, uuid: str, host: str | None = None) -> None:
+    def evacuate(self, uuid: str, host: str | None = None, *, keep_power_state: bool = False) -> None:
         """Rebuild the guest on another host (``host`` or the scheduler's choice).
+
+        ``keep_power_state`` sends the request at microversion <= 2.94 (the guest arrives
+        as it was: running guests are started by Nova); otherwise at the negotiated
+        version, where from 2.95 the guest arrives stopped. Only safe to ask for when the
+        source host is known to be off (see :meth:`Capabilities.evacuate_version`).
 
         Raises :class:`ComputeServiceStillInUse` when Nova still sees the source compute
         up. Not idempotent in Nova: callers check :meth:`list_evacuations` first.
         """
+        client = self._client
+        if keep_power_state:
+            client = self._evacuate_nova
         LOG.info("Call evacuate command for instance %s on host %s", uuid, host or "<scheduler>")
-        self._call("evacuate", lambda: self._client.servers.evacuate(uuid, host=host), instance=uuid,
+        self._call("evacuate", lambda: client.servers.evacuate(uuid, host=host), instance=uuid,
                    host=host)
 
     def _state_call(self, action: str, uuid: str, fn: Callable[[], Any], *,

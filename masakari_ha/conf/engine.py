@@ -11,6 +11,7 @@ default_opts = [
         "wait_period_after_service_update",
         default=180,
         min=0,
+        mutable=True,
         help="Seconds to wait for Nova to confirm a compute service change (disabled, forced "
         "down, enabled). Upstream slept this long unconditionally after disabling the service; "
         "here it is only the upper bound of polling for the real condition.",
@@ -19,6 +20,7 @@ default_opts = [
         "wait_period_after_evacuation",
         default=90,
         min=0,
+        mutable=True,
         help="Seconds to wait for one evacuation to be confirmed (migration record done and the "
         "guest on another host).",
     ),
@@ -26,18 +28,21 @@ default_opts = [
         "verify_interval",
         default=1,
         min=0.01,
+        mutable=True,
         help="Seconds between two polls of Nova while waiting for a condition.",
     ),
     cfg.IntOpt(
         "wait_period_after_power_off",
         default=180,
         min=0,
+        mutable=True,
         help="Seconds to wait for an instance to reach 'stopped'.",
     ),
     cfg.IntOpt(
         "wait_period_after_power_on",
         default=60,
         min=0,
+        mutable=True,
         help="Seconds to wait for an instance to reach 'active'.",
     ),
     cfg.IntOpt(
@@ -64,6 +69,7 @@ default_opts = [
         "notifications_expired_interval",
         default=86400,
         min=1,
+        mutable=True,
         help="Age (by generated_time) after which a new/running/error notification becomes "
         "'failed'.",
     ),
@@ -71,9 +77,12 @@ default_opts = [
         "host_failure_recovery_threads",
         default=128,
         min=1,
+        mutable=True,
         help="Guests of one failed host evacuated in parallel (plain threads; upstream used 3 "
-        "green threads). Also bounded by [engine] max_concurrent_evacuations and "
-        "max_evacuations_per_target_host.",
+        "green threads). The default lets a compute host with up to 128 guests be evacuated in "
+        "one wave: Nova's API only accepts the requests, the rebuilds run on the destination "
+        "computes. Also bounded by [engine] max_concurrent_evacuations, "
+        "max_evacuations_per_segment and max_evacuations_per_target_host.",
     ),
 ]
 
@@ -103,6 +112,7 @@ engine_opts = [
         "sweep_interval",
         default=10,
         min=1,
+        mutable=True,
         help="Seconds between two sweeps for notifications whose lease expired or whose cast "
         "was lost.",
     ),
@@ -110,6 +120,7 @@ engine_opts = [
         "nova_retry_timeout",
         default=60,
         min=0,
+        mutable=True,
         help="Seconds a Nova call that failed transiently (5xx, timeout, connection error) is "
         "repeated every verify_interval before the step fails. Evacuate calls are never "
         "repeated blindly: Nova's evacuation record is checked first.",
@@ -125,14 +136,39 @@ engine_opts = [
         "max_concurrent_evacuations",
         default=384,
         min=1,
+        mutable=True,
         help="Evacuations in flight at once in this engine, across all notifications (from the "
         "evacuate call until Nova confirmed it; restoring the power state afterwards does not "
-        "count).",
+        "count). The default is three full hosts of 128 guests; lower it when nova-conductor "
+        "or the scheduler of a small control plane cannot take that many rebuilds at once.",
+    ),
+    cfg.IntOpt(
+        "max_evacuations_per_segment",
+        default=0,
+        min=0,
+        mutable=True,
+        help="Evacuations in flight at once in this engine for one failover segment, across "
+        "all its failed hosts (0: no bound besides max_concurrent_evacuations). A segment is "
+        "usually one failure domain whose surviving hosts receive the evacuated guests; bound "
+        "it when they must not rebuild more than this many guests at a time while several of "
+        "the segment's hosts fail together. Each engine counts its own evacuations.",
+    ),
+    cfg.FloatOpt(
+        "evacuation_poll_interval",
+        default=0.25,
+        min=0.05,
+        mutable=True,
+        help="Seconds between two reads of a failed host's evacuation records while its "
+        "evacuations are in flight. One round is one os-migrations list per failed host, "
+        "whatever its number of guests, plus one GET per guest whose record turned done; so "
+        "Nova's load does not grow with the guests, and a guest is confirmed at most this long "
+        "after Nova finished it. verify_interval still paces every other wait.",
     ),
     cfg.IntOpt(
         "max_evacuations_per_target_host",
         default=32,
         min=1,
+        mutable=True,
         help="Evacuations in flight at once towards one chosen target host (reserved hosts).",
     ),
 ]

@@ -9,28 +9,44 @@ host_failure_opts = [
     cfg.BoolOpt(
         "evacuate_all_instances",
         default=True,
+        mutable=True,
         help="Evacuate every instance of a failed host (HA-enabled ones first); when False "
         "only instances whose HA metadata key is true.",
     ),
     cfg.StrOpt(
         "ha_enabled_instance_metadata_key",
         default="HA_Enabled",
+        mutable=True,
         help="Server metadata key marking an instance as HA-enabled (value parsed as a bool).",
     ),
     cfg.BoolOpt(
         "ignore_instances_in_error_state",
         default=False,
+        mutable=True,
         help="Leave instances in vm_state 'error' on the failed host.",
     ),
     cfg.BoolOpt(
         "add_reserved_host_to_aggregate",
         default=False,
+        mutable=True,
         help="Add a reserved host to every host aggregate the failed host belongs to before "
         "evacuating to it.",
+    ),
+    cfg.BoolOpt(
+        "keep_power_state_on_evacuation",
+        default=True,
+        mutable=True,
+        help="Send evacuate requests at compute microversion 2.94 at most, where Nova starts "
+        "an evacuated guest that was running by itself, so guests arrive in their original "
+        "power state in one step. Nova 2.95 leaves every evacuated guest stopped, a safeguard "
+        "for clouds that cannot be sure the failed host is off; here the fencing gate has "
+        "confirmed that before any evacuation. False: evacuate at the negotiated "
+        "microversion; from 2.95 the engine then starts the guests that were running.",
     ),
     cfg.StrOpt(
         "service_disable_reason",
         default="Masakari detected host failed.",
+        mutable=True,
         help="disabled_reason written on the failed host's nova-compute service.",
     ),
     cfg.BoolOpt(
@@ -45,6 +61,7 @@ host_failure_opts = [
         default=50,
         min=1,
         max=100,
+        mutable=True,
         help="Percentage of a segment's hosts that may fail within mass_failure_window before "
         "new host recoveries in that segment are held in 'error' instead of evacuating (a "
         "network partition looks like a mass failure).",
@@ -53,6 +70,7 @@ host_failure_opts = [
         "mass_failure_window",
         default=300,
         min=1,
+        mutable=True,
         help="Seconds back from a host failure in which other host failures of the same "
         "segment count towards mass_failure_threshold.",
     ),
@@ -60,6 +78,7 @@ host_failure_opts = [
         "mass_failure_min_hosts",
         default=2,
         min=1,
+        mutable=True,
         help="The mass-failure guard only holds recoveries once at least this many hosts of "
         "the segment failed within the window.",
     ),

@@ -96,6 +96,32 @@ def update_vmove(notification_uuid: str, instance_uuid: str, status: str, **fiel
 
 
 @db_session.retry_on_deadlock
+def update_vmoves(notification_uuid: str, updates: Iterable[tuple[str, str, dict]]) -> list[str]:
+    """Apply many ``(instance_uuid, status, fields)`` vmove updates in one transaction.
+
+    The engine's evacuation threads hand their outcomes to one writer that commits them
+    together (one SQLite lock and fsync per batch instead of per guest). Updates of one
+    instance are applied in the given order. Returns a message per update refused by
+    VMOVE_TRANSITIONS or naming no live vmove; those are skipped, the others applied.
+    """
+    refused = []
+    with db_session.transaction(write=True) as session:
+        for instance_uuid, status, fields in updates:
+            where = (_V.c.notification_uuid == notification_uuid, _V.c.instance_uuid == instance_uuid,
+                     _V.c.deleted == 0)
+            current = session.execute(sa.select(_V.c.status).where(*where)).scalar_one_or_none()
+            if current is None:
+                refused.append(f"vmove of {instance_uuid} does not exist")
+                continue
+            if current != status and (current, status) not in VMOVE_TRANSITIONS:
+                refused.append(f"vmove of {instance_uuid} cannot change from {current} to {status}")
+                continue
+            session.execute(sa.update(_V).where(*where).values(status=status, updated_at=models.utcnow(),
+                                                               **fields))
+    return refused
+
+
+@db_session.retry_on_deadlock
 def record_progress(notification_uuid: str, name: str, message: str | None = None,
                     progress: float | None = None, state: str | None = None) -> None:
     """Append to (creating if needed) the progress row of task ``name``.

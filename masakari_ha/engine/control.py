@@ -27,10 +27,15 @@ class RunControl:
     (shutdown); tasks call ``check()`` between steps and ``wait_for`` while polling.
     """
 
-    def __init__(self, notification_uuid: str, since=None):
+    def __init__(self, notification_uuid: str, since=None, segment_uuid: str | None = None):
         self.notification_uuid = notification_uuid
         #: Nova records (evacuations) older than this belong to earlier incidents.
         self.since = since
+        #: The failover segment of the notification's host (per-segment concurrency bound).
+        self.segment_uuid = segment_uuid
+        #: What one task read from Nova that the next task of this same run may reuse
+        #: instead of reading it again (never persisted: a resumed run reads afresh).
+        self.scratch: dict = {}
         self._event = threading.Event()
         self.reason = ""
 

@@ -4,6 +4,14 @@ Each step looks at Nova before acting, so running it again (engine crash, retry)
 evacuates a guest twice: a guest no longer on the failed host, or with an evacuation
 migration record from it, is only confirmed; evacuation is confirmed by Nova's migration
 record *and* the guest's host (not upstream's hypervisor_hostname heuristic).
+
+What it costs Nova per failed host, whatever the number of guests: one listing of the
+host's servers when the evacuations start (instead of a GET per guest), then one
+os-migrations list per poll round (``[engine] evacuation_poll_interval``, shared by all
+guests of the host). Per guest: lock, evacuate, one GET once its record is done, unlock.
+The evacuate request is sent at microversion <= 2.94 (``[host_failure]
+keep_power_state_on_evacuation``): the fencing gate has confirmed the host off, so Nova
+may start running guests itself, and there is no separate start-and-wait per guest.
 """
 
 import contextlib
@@ -52,16 +60,22 @@ class MigrationWatch:
     """A failed host's evacuation records, shared by the confirmations of all its guests.
 
     Listed at most once per ``interval`` (one call per host instead of two per guest and
-    poll), so a host with hundreds of guests in flight does not flood Nova's API.
+    poll), so a host with hundreds of guests in flight does not flood Nova's API. The
+    interval defaults to ``[engine] evacuation_poll_interval``, read at each round so a
+    configuration reload applies to evacuations in flight.
     """
 
-    def __init__(self, nova, failed_host: str, interval: float):
+    def __init__(self, nova, failed_host: str, interval: float | None = None):
         self.nova = nova
         self.failed_host = failed_host
-        self.interval = interval
+        self._interval = interval
         self._lock = threading.Lock()
         self._listed_at = float("-inf")
         self._by_instance: dict[str, list] = {}
+
+    @property
+    def interval(self) -> float:
+        return self._interval if self._interval is not None else CONF.engine.evacuation_poll_interval
 
     def records(self, instance_uuid: str) -> list:
         with self._lock:
@@ -80,32 +94,45 @@ class GuestEvacuation:
     :param original: the guest as it was before recovery (drives upstream's per-vm_state
         rules via :func:`planning.evacuation_steps`).
     :param since: evacuation records older than this belong to an earlier incident.
+    :param current: the guest as Nova showed it moments ago (the host listing taken when
+        this task started), so it need not be read again; None: read it.
+    :param vmoves: where vmove updates go (a :class:`VmoveWriter`); None: written at once.
     """
 
     def __init__(self, nova, control: RunControl, failed_host: str, original: Server,
                  target: str | None = None, since: datetime.datetime | None = None,
-                 watch: MigrationWatch | None = None):
+                 watch: MigrationWatch | None = None, current: Server | None = None,
+                 vmoves=None):
         self.nova = nova
-        self.watch = watch or MigrationWatch(nova, failed_host, CONF.verify_interval)
+        self.watch = watch or MigrationWatch(nova, failed_host)
         self.control = control
         self.failed_host = failed_host
         self.original = original
         self.target = target
         self.since = since
         self.uuid = original.id
+        self.current = current
+        self.vmoves = vmoves
+        self.keep_power_state = CONF.host_failure.keep_power_state_on_evacuation
         self._stale: set[str] = set()
 
     def run(self, slot=contextlib.nullcontext()) -> str:
         """Evacuate (holding ``slot`` until Nova confirmed it), restore the power state."""
         self.control.check()
-        steps = planning.evacuation_steps(self.original,
-                                          evacuate_leaves_stopped=self.nova.evacuate_leaves_stopped)
+        arrives_stopped = self.nova.evacuate_arrives_stopped(self.keep_power_state)
+        steps = planning.evacuation_steps(self.original, evacuate_leaves_stopped=arrives_stopped)
         with slot:
             server = self._evacuate_and_confirm(steps)
         return self._restore(steps, server)
 
+    def _update_vmove(self, status: str, **fields) -> None:
+        if self.vmoves is not None:
+            self.vmoves.update(self.uuid, status, **fields)
+        else:
+            recovery_records.update_vmove(self.control.notification_uuid, self.uuid, status, **fields)
+
     def _evacuate_and_confirm(self, steps) -> Server:
-        server = self.nova.get_server(self.uuid)
+        server = self.current if self.current is not None else self.nova.get_server(self.uuid)
         # The shared list was read after this task started, so it holds every evacuation a
         # previous (dead) engine sent; within this task nobody else evacuates this guest.
         migrations = self.watch.records(self.uuid)
@@ -129,11 +156,15 @@ class GuestEvacuation:
         return self._confirm(steps.vm_state_at_evacuate)
 
     def _restore(self, steps, server: Server) -> str:
-        if steps.start_after and server.vm_state != "active":
+        # Judged from the state the guest arrived in, not only the one expected: an
+        # evacuation requested by an earlier attempt may have been sent at another
+        # microversion (the option changed between attempts).
+        want_running = steps.final_vm_state == "active"
+        if want_running and server.vm_state != "active":
             if server.task_state != "powering-on":  # resumed: may be in flight already
                 self.nova.start(self.uuid)
             self._wait_state("active", CONF.wait_period_after_power_on)
-        if steps.stop_after and server.vm_state != "stopped":
+        if not want_running and server.vm_state != "stopped":
             if server.task_state != "powering-off":
                 self.nova.stop(self.uuid)
             self._wait_state("stopped", CONF.wait_period_after_power_off)
@@ -160,14 +191,13 @@ class GuestEvacuation:
         return alive or records
 
     def _evacuate(self) -> None:
-        recovery_records.update_vmove(self.control.notification_uuid, self.uuid, "ongoing",
-                                      start_time=_now())
+        self._update_vmove("ongoing", start_time=_now())
         LOG.info("Notification %s: Call evacuate command for instance %s on host %s",
                  self.control.notification_uuid, self.uuid, self.target or "<scheduler>")
 
         def attempt():
             try:
-                self.nova.evacuate(self.uuid, host=self.target)
+                self.nova.evacuate(self.uuid, host=self.target, keep_power_state=self.keep_power_state)
                 return True
             except ComputeServiceStillInUse:
                 # Nova has not seen the force-down yet: force again and retry within the bound.
@@ -198,7 +228,7 @@ class GuestEvacuation:
             return server if verdict.confirmed else None
 
         try:
-            return self.control.wait_for(probe, CONF.wait_period_after_evacuation, CONF.verify_interval,
+            return self.control.wait_for(probe, CONF.wait_period_after_evacuation, self.watch.interval,
                                          f"evacuation of instance {self.uuid} from {self.failed_host}")
         except WaitTimeout as error:
             raise EvacuationFailed(f"Failed reason: timeout. {error}") from error
@@ -213,18 +243,27 @@ class GuestEvacuation:
 
 def evacuate_and_record(nova, control: RunControl, failed_host: str, original: Server,
                         target: str | None = None, since: datetime.datetime | None = None,
-                        watch: MigrationWatch | None = None, slot=contextlib.nullcontext()) -> bool:
+                        watch: MigrationWatch | None = None, slot=contextlib.nullcontext(),
+                        current: Server | None = None, vmoves=None) -> bool:
     """Run one guest's evacuation and write its vmove outcome; True when it succeeded.
 
     ``slot`` (a context manager) bounds concurrency: it is held from the evacuate call
-    until Nova confirmed the evacuation.
+    until Nova confirmed the evacuation. ``current`` and ``vmoves``: see
+    :class:`GuestEvacuation`.
     """
     notification_uuid = control.notification_uuid
+
+    def update_vmove(status: str, **fields) -> None:
+        if vmoves is not None:
+            vmoves.update(original.id, status, **fields)
+        else:
+            recovery_records.update_vmove(notification_uuid, original.id, status, **fields)
+
     try:
-        dest = GuestEvacuation(nova, control, failed_host, original, target, since, watch).run(slot)
+        dest = GuestEvacuation(nova, control, failed_host, original, target, since, watch,
+                               current, vmoves).run(slot)
     except NovaNotFound:
-        recovery_records.update_vmove(notification_uuid, original.id, "ignored", end_time=_now(),
-                                      message="Instance no longer exists in Nova.")
+        update_vmove("ignored", end_time=_now(), message="Instance no longer exists in Nova.")
         metrics.record_evacuation("skipped")
         return True
     except RecoveryInterrupted:
@@ -232,12 +271,10 @@ def evacuate_and_record(nova, control: RunControl, failed_host: str, original: S
     except Exception as error:  # any failure of this guest is recorded; the others go on
         LOG.warning("Notification %s, host %s, instance %s: evacuation failed: %s",
                     notification_uuid, failed_host, original.id, error)
-        recovery_records.update_vmove(notification_uuid, original.id, "failed", end_time=_now(),
-                                      message=str(error)[:2000])
+        update_vmove("failed", end_time=_now(), message=str(error)[:2000])
         metrics.record_evacuation("failure")
         return False
-    recovery_records.update_vmove(notification_uuid, original.id, "succeeded", dest_host=dest,
-                                  end_time=_now(), message=None)
+    update_vmove("succeeded", dest_host=dest, end_time=_now(), message=None)
     LOG.info("Notification %s, host %s, instance %s: evacuated to %s", notification_uuid,
              failed_host, original.id, dest)
     metrics.record_evacuation("success")

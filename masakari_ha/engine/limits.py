@@ -1,45 +1,122 @@
-"""Process-wide concurrency bounds for evacuations (per engine and per target host)."""
+"""Process-wide concurrency bounds for evacuations: per engine, per segment, per target host.
+
+A slot is held from the evacuate call until Nova confirmed the evacuation. Three bounds
+apply, always taken in this order (so two threads can never wait on each other):
+
+1. ``[engine] max_concurrent_evacuations``: this engine, across all notifications;
+2. ``[engine] max_evacuations_per_segment``: one failover segment, across its failed hosts
+   (0: no bound) - a segment is usually one failure domain whose surviving hosts receive
+   the guests, so this protects them when several of its hosts fail at once;
+3. ``[engine] max_evacuations_per_target_host``: one chosen destination (reserved hosts).
+
+The bounds are read from the configuration each time a slot is requested, so a reload
+(SIGHUP) takes effect at once: a lower bound lets running evacuations finish and admits
+new ones only when the count fell below it.
+"""
+
+from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable, Iterator
 
 from masakari_ha.conf import CONF
 
+
+class Limit:
+    """A counting limit whose bound is read on every acquire (0 or less: unbounded)."""
+
+    def __init__(self, bound: Callable[[], int]):
+        self._bound = bound
+        self._cond = threading.Condition()
+        self.in_use = 0
+
+    def acquire(self) -> None:
+        with self._cond:
+            while True:
+                bound = self._bound()
+                if bound <= 0 or self.in_use < bound:
+                    self.in_use += 1
+                    return
+                # Re-read the bound now and then: a reload may have raised it.
+                self._cond.wait(1.0)
+
+    def release(self) -> None:
+        with self._cond:
+            self.in_use -= 1
+            self._cond.notify()
+
+    def wake(self) -> None:
+        """Let waiters re-read the bound (after a configuration reload)."""
+        with self._cond:
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
 _lock = threading.Lock()
-_engine_slots: threading.BoundedSemaphore | None = None
-_target_slots: dict[str, threading.BoundedSemaphore] = {}
+_engine: Limit | None = None
+_segments: dict[str, Limit] = {}
+_targets: dict[str, Limit] = {}
 
 
-def _engine_semaphore() -> threading.BoundedSemaphore:
-    global _engine_slots
+def _engine_limit() -> Limit:
+    global _engine
     with _lock:
-        if _engine_slots is None:
-            _engine_slots = threading.BoundedSemaphore(CONF.engine.max_concurrent_evacuations)
-        return _engine_slots
+        if _engine is None:
+            _engine = Limit(lambda: CONF.engine.max_concurrent_evacuations)
+        return _engine
 
 
-def _target_semaphore(host: str) -> threading.BoundedSemaphore:
+def _keyed(table: dict[str, Limit], key: str, bound: Callable[[], int]) -> Limit:
     with _lock:
-        slot = _target_slots.get(host)
-        if slot is None:
-            slot = _target_slots[host] = threading.BoundedSemaphore(CONF.engine.max_evacuations_per_target_host)
-        return slot
+        limit = table.get(key)
+        if limit is None:
+            limit = table[key] = Limit(bound)
+        return limit
 
 
 @contextlib.contextmanager
-def evacuation_slot(target: str | None):
-    """Hold one of this engine's evacuation slots (and one of ``target``'s when known)."""
-    with _engine_semaphore():
-        if target is None:
-            yield
-            return
-        with _target_semaphore(target):
-            yield
+def evacuation_slot(target: str | None, segment: str | None = None) -> Iterator[None]:
+    """Hold one of this engine's evacuation slots, one of ``segment``'s and one of
+    ``target``'s (the last two when known)."""
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_engine_limit().held())
+        if segment:
+            stack.enter_context(_keyed(_segments, segment,
+                                       lambda: CONF.engine.max_evacuations_per_segment).held())
+        if target:
+            stack.enter_context(_keyed(_targets, target,
+                                       lambda: CONF.engine.max_evacuations_per_target_host).held())
+        yield
+
+
+def in_use() -> dict[str, object]:
+    """Slots held now: ``{"engine": n, "segments": {...}, "targets": {...}}`` (for logs, tests)."""
+    with _lock:
+        return {"engine": _engine.in_use if _engine else 0,
+                "segments": {k: v.in_use for k, v in _segments.items() if v.in_use},
+                "targets": {k: v.in_use for k, v in _targets.items() if v.in_use}}
+
+
+def wake_all() -> None:
+    """Make every waiter re-read its bound (called after a configuration reload)."""
+    with _lock:
+        limits = ([_engine] if _engine else []) + list(_segments.values()) + list(_targets.values())
+    for limit in limits:
+        limit.wake()
 
 
 def reset() -> None:
-    """Forget the semaphores (tests change the options)."""
-    global _engine_slots
+    """Forget the limits (tests change the options between runs)."""
+    global _engine
     with _lock:
-        _engine_slots = None
-        _target_slots.clear()
+        _engine = None
+        _segments.clear()
+        _targets.clear()

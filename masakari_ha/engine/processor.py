@@ -58,7 +58,7 @@ class Processor:
             LOG.debug("Notification %s not claimed: %s", notification_uuid, refused.reason)
             return None
         received = min(t for t in (claim.generated_time, claim.created_at) if t is not None)
-        control = RunControl(notification_uuid, since=received - CLOCK_SLACK)
+        control = RunControl(notification_uuid, since=received - CLOCK_SLACK, segment_uuid=claim.segment_uuid)
         with self._lock:
             self._running[notification_uuid] = control
         try:

@@ -63,3 +63,29 @@ def build_stages(value: dict, context, novaclient, **kwargs) -> dict[str, list]:
     """Task instances per stage, constructed as upstream: ``(context, novaclient, **kwargs)``."""
     return {stage: [task_class(name)(context, novaclient, **kwargs) for name in names]
             for stage, names in parse_stages(value).items()}
+
+
+def preload(conf) -> list[str]:
+    """Import every task class the configured flows name; return one problem per bad name.
+
+    Called when the engine starts, so the first recovery after a start does not pay for
+    scanning the installed packages' entry points and importing the task modules (a few
+    hundred milliseconds), and a misspelt task name is reported at once, not at the first
+    host failure.
+    """
+    problems = []
+    group = "taskflow_driver_recovery_flows"
+    options = conf[group]
+    for opt_name in sorted(options.keys()):
+        try:
+            stages = parse_stages(getattr(options, opt_name) or {})
+        except ValueError as error:
+            problems.append(f"[{group}] {opt_name}: {error}")
+            continue
+        for names in stages.values():
+            for name in names:
+                try:
+                    task_class(name)
+                except Exception as error:  # UnknownTask, or the task's module fails to import
+                    problems.append(f"[{group}] {opt_name}: {error}")
+    return problems

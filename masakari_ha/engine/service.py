@@ -23,7 +23,7 @@ from masakari_ha import context as ha_context
 from masakari_ha import rpc
 from masakari_ha.compute import get_client
 from masakari_ha.db import claims
-from masakari_ha.engine import limits
+from masakari_ha.engine import limits, registry
 from masakari_ha.engine.endpoint import EngineEndpoint
 from masakari_ha.engine.processor import Processor
 from masakari_ha.fencing import drivers as fencing_drivers
@@ -60,6 +60,8 @@ class EngineService:
         except Exception as error:  # keep running: the gate will refuse to evacuate and say why
             LOG.error("Fencing driver %s is not usable: %s", driver.name, error)
         limits.reset()
+        for problem in registry.preload(conf):
+            LOG.error("Recovery flow misconfigured (its notifications will fail): %s", problem)
         self.processor = Processor(self.owner, conf.engine.lease_duration, self._nova_factory, driver,
                                    ha_context.admin_context())
         self._pool = concurrent.futures.ThreadPoolExecutor(conf.engine.workers,
@@ -70,6 +72,8 @@ class EngineService:
         self._server = oslo_messaging.get_rpc_server(transport, target, [EngineEndpoint(self.submit)],
                                                      executor="threading")
         self._server.start()
+        # Not joined on stop: it ends with its one Nova call, however long that takes.
+        threading.Thread(target=self._warm_up_nova, name="nova-warm-up", daemon=True).start()
         for name, loop in (("lease-keeper", self._keep_leases), ("sweeper", self._sweep_loop)):
             thread = threading.Thread(target=loop, name=name, daemon=True)
             thread.start()
@@ -131,6 +135,20 @@ class EngineService:
             self._inflight.discard(notification_uuid)
 
     # -- background loops -------------------------------------------------------------
+
+    def _warm_up_nova(self) -> None:
+        """Authenticate and negotiate the compute microversion once, in the background.
+
+        Otherwise the first recovery after a start pays for the token and the version
+        discovery (two round trips to Keystone and Nova) before its first Nova call. A
+        failure here changes nothing: the recovery that needs Nova tries again and reports.
+        """
+        try:
+            version = self._nova_factory().microversion
+            LOG.info("Engine %s: Nova reachable, compute API microversion %s", self.owner, version)
+        except Exception as error:
+            LOG.warning("Engine %s: Nova not reachable yet (%s); recoveries will try again",
+                        self.owner, error)
 
     def _keep_leases(self) -> None:
         lease = self.conf.engine.lease_duration

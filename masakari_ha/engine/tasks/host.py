@@ -2,14 +2,19 @@
 
 import concurrent.futures
 import logging
+import time
 
 from masakari_ha.conf import CONF
 from masakari_ha.db import recovery_records
 from masakari_ha.engine import errors, evacuation, executor, limits, planning
 from masakari_ha.engine.control import RecoveryInterrupted, WaitTimeout
 from masakari_ha.engine.tasks.base import MasakariTask
+from masakari_ha.engine.vmove_writer import VmoveWriter
 
 LOG = logging.getLogger(__name__)
+
+#: A host listing older than this is read again rather than reused by the next task.
+SCRATCH_MAX_AGE = 30.0
 
 
 class DisableComputeServiceTask(MasakariTask):
@@ -22,14 +27,17 @@ class DisableComputeServiceTask(MasakariTask):
     def execute(self, host_name):
         self.update_details(f"Disabling compute service on host: '{host_name}'", 0.0)
         nova = self.novaclient
-        nova.disable_service(host_name, CONF.host_failure.service_disable_reason)
+        service = nova.disable_service(host_name, CONF.host_failure.service_disable_reason)
         force = nova.capabilities.force_down
         if force:
-            nova.force_down(host_name, True)
+            service = nova.force_down(host_name, True)
+        # Both calls return the service as Nova shows it afterwards: the first check needs
+        # no extra read.
+        seen = [service]
 
         def confirmed():
-            service = nova.get_compute_service(host_name)
-            return service.disabled and (service.forced_down or not force)
+            current = seen.pop() if seen else nova.get_compute_service(host_name)
+            return current.disabled and (current.forced_down or not force)
 
         try:
             self.control.wait_for(confirmed, CONF.wait_period_after_service_update, CONF.verify_interval,
@@ -48,6 +56,8 @@ class PrepareHAEnabledInstancesTask(MasakariTask):
     def execute(self, host_name, notification_uuid):
         self.update_details("Preparing instances for evacuation", 0.0)
         servers = self.novaclient.list_servers_on_host(host_name)
+        # The evacuation task that follows in this run may start from this listing.
+        self.control.scratch[("servers_on_host", host_name)] = (time.monotonic(), servers)
         self.update_details(f"Total instances running on failed host '{host_name}' is {len(servers)}", 0.3)
         conf = CONF.host_failure
         selection = planning.select_instances(
@@ -130,28 +140,53 @@ class EvacuateInstancesTask(MasakariTask):
         self.update_details("Evacuation process completed!", 1.0)
 
     def _evacuate_all(self, host_name, todo, targets, since) -> None:
+        """Evacuate ``todo`` in parallel; every vmove outcome is stored when this returns.
+
+        The guests still on the failed host are read with one listing (their state now,
+        for the idempotence checks) instead of one GET each; a guest not listed there (an
+        earlier attempt moved it, or it is gone) is read on its own.
+        """
         if not todo:
             return
         workers = min(CONF.host_failure_recovery_threads, len(todo))
-        watch = evacuation.MigrationWatch(self.novaclient, host_name, CONF.verify_interval)
+        watch = evacuation.MigrationWatch(self.novaclient, host_name)
+        current = {server.id: server for server in self._servers_on_host(host_name)}
+        segment = self.control.segment_uuid
+        vmoves = VmoveWriter(self.notification_uuid)
 
         def one(server):
             target = targets.get(server.id)
             return evacuation.evacuate_and_record(self.novaclient, self.control, host_name, server,
-                                                  target, since, watch, limits.evacuation_slot(target))
+                                                  target, since, watch, limits.evacuation_slot(target, segment),
+                                                  current=current.get(server.id), vmoves=vmoves)
 
         interrupted = None
-        with concurrent.futures.ThreadPoolExecutor(max_workers=workers,
-                                                   thread_name_prefix="evacuate") as pool:
-            futures = [pool.submit(one, server) for server in todo]
-            for future in concurrent.futures.as_completed(futures):
-                try:
-                    future.result()
-                except RecoveryInterrupted as error:
-                    interrupted = error
-                    pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=workers,
+                                                       thread_name_prefix="evacuate") as pool:
+                futures = [pool.submit(one, server) for server in todo]
+                for future in concurrent.futures.as_completed(futures):
+                    try:
+                        future.result()
+                    except RecoveryInterrupted as error:
+                        interrupted = error
+                        pool.shutdown(wait=False, cancel_futures=True)
+        finally:
+            vmoves.close()
         if interrupted is not None:
             raise interrupted
+
+    def _servers_on_host(self, host_name):
+        """The failed host's guests as Nova shows them now.
+
+        Taken from the listing the preparation task of this same run made moments ago when
+        there is one (this engine has held the claim since, so nobody else acted on them),
+        else listed again (a resumed run, or a custom flow without that task).
+        """
+        listed_at, servers = self.control.scratch.pop(("servers_on_host", host_name), (None, None))
+        if servers is not None and time.monotonic() - listed_at <= SCRATCH_MAX_AGE:
+            return servers
+        return self.novaclient.list_servers_on_host(host_name)
 
     def _place(self, host_name, servers, reserved_host_list) -> dict[str, str]:
         if not reserved_host_list:

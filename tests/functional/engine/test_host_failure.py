@@ -38,10 +38,18 @@ def _expect_original_states(cloud, guests, failed="compute-1"):
         assert cloud.evacuate_calls(uuid) == 1, kind
 
 
-@pytest.mark.parametrize("microversion", ["2.53", "2.96"])
-def test_auto_every_guest_on_another_host_in_its_power_state(cloud_env, seed, processor, microversion):
-    # 2.96: Nova leaves evacuated guests stopped, so the engine starts the running ones.
+@pytest.mark.parametrize("microversion,keep_power_state,starts", [
+    ("2.53", True, 0),
+    # Evacuate requests capped at 2.94: Nova starts the running guests itself.
+    ("2.96", True, 0),
+    # Evacuate at 2.96: Nova leaves evacuated guests stopped, the engine starts the two
+    # that were running (and only those).
+    ("2.96", False, 2),
+])
+def test_auto_every_guest_on_another_host_in_its_power_state(cloud_env, seed, processor, microversion,
+                                                             keep_power_state, starts):
     CONF.set_override("api_max_microversion", microversion, group="nova")
+    CONF.set_override("keep_power_state_on_evacuation", keep_power_state, group="host_failure")
     cloud = cloud_env.cloud
     _cloud(cloud)
     guests = _guests(cloud)
@@ -55,6 +63,7 @@ def test_auto_every_guest_on_another_host_in_its_power_state(cloud_env, seed, pr
     assert processor.process(uuid) == "finished", seed.get(uuid).message
 
     _expect_original_states(cloud, guests)
+    assert cloud.call_counts().get("action:os-start", 0) == starts
     service = cloud.service("compute-1")
     assert service.service.disabled and service.service.forced_down
     assert service.service.disabled_reason == "Masakari detected host failed."
