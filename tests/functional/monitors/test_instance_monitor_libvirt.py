@@ -1,14 +1,16 @@
 """The instance monitor against real libvirt (``test:///default`` via libvirt-python) and a
 real API process: domain events become VM notifications the API accepted, in order, once
-each, also across an API outage."""
+each, also across an API outage; its Prometheus endpoint counts what happened."""
 
 import threading
 import time
+import urllib.request
 import uuid
 
 import pytest
 
 from monitors import conf as monitors_conf
+from monitors import runtime
 from monitors.notifier.client import ApiClient
 from monitors.notifier.sender import Notifier
 from monitors.notifier.spool import Spool
@@ -17,6 +19,8 @@ libvirt = pytest.importorskip(
     "libvirt", reason="LOUD SKIP: libvirt-python is not installed (tools/venv.sh installs it)")
 
 from monitors.instance.monitor import InstanceMonitor  # noqa: E402
+from tests.functional.monitors.apiproc import free_port  # noqa: E402
+from tests.functional.monitors.test_monitor_metrics import scrape, value  # noqa: E402
 
 HOST = "compute-lv1"
 
@@ -151,3 +155,65 @@ def test_resync_after_reconnect_reports_nothing_for_deliberate_stops(api, runnin
     assert u not in mon.running
     assert notifier.wait_idle(5)
     assert api.notifications() == []      # shut off by DESTROYED is deliberate: not reported
+
+
+METRICS_HOST = "compute-metrics1"
+
+
+def test_instance_monitor_metrics_move(tmp_path, api, driver):
+    conf = monitors_conf.new_conf()
+    conf([], default_config_files=[])
+    conf.set_override("state_path", str(tmp_path / "mon"))
+    conf.set_override("endpoint_override", api.endpoint, group="api")
+    conf.set_override("retry_initial_delay", 0.05, group="spool")
+    conf.set_override("listen_port", free_port(), group="metrics")
+    endpoint = runtime.start_metrics(conf, "instancemonitor")
+    notifier = runtime.build_notifier(conf, "instancemonitor", 12, 1)
+    notifier.start()
+    mon = InstanceMonitor("test:///default", METRICS_HOST, notifier)
+    stop = threading.Event()
+    thread = threading.Thread(target=mon.run, args=(stop,), daemon=True)
+    thread.start()
+    labels = {"monitor": "instancemonitor", "type": "VM"}
+    events = "masakari_ha_monitor_instance_events_total"
+    sent = "masakari_ha_monitor_notifications_sent_total"
+    try:
+        assert mon.connected.wait(10)
+        url = endpoint.url
+        before = scrape(url)
+        first, second = driver(2)
+        first.create()
+        first.destroy()                           # host not registered yet: 400, final
+        assert wait_until(lambda: value(scrape(url), sent, outcome="refused", **labels) -
+                          value(before, sent, outcome="refused", **labels) == 1)
+        api.register_hosts(METRICS_HOST)
+        second.create()
+        api.stop()
+        second.destroy()                          # API down: spooled, retried
+        retries = "masakari_ha_monitor_send_retries_total"
+        assert wait_until(lambda: value(scrape(url), retries, **labels) -
+                          value(before, retries, **labels) >= 1)
+        assert value(scrape(url), "masakari_ha_monitor_spool_depth",
+                     monitor="instancemonitor") == 1
+        api.start()
+        assert wait_until(lambda: value(scrape(url), sent, outcome="accepted", **labels) -
+                          value(before, sent, outcome="accepted", **labels) == 1, timeout=30)
+        after = scrape(url)
+        assert value(after, "masakari_ha_monitor_spool_depth", monitor="instancemonitor") == 0
+        assert value(after, events, event="LIFECYCLE", vir_domain_event="STOPPED_DESTROYED") - \
+            value(before, events, event="LIFECYCLE", vir_domain_event="STOPPED_DESTROYED") == 2
+        assert value(after, events, event="LIFECYCLE", vir_domain_event="not_reported") - \
+            value(before, events, event="LIFECYCLE", vir_domain_event="not_reported") >= 2
+        assert value(after, "masakari_ha_monitor_notifications_queued_total",
+                     result="spooled", **labels) - value(
+            before, "masakari_ha_monitor_notifications_queued_total",
+            result="spooled", **labels) == 2
+        assert [n["payload"]["instance_uuid"] for n in api.notifications()] == \
+            [second.UUIDString()]
+    finally:
+        stop.set()
+        thread.join(10)
+        notifier.stop()
+        endpoint.close()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url, timeout=2)    # closed with the monitor
