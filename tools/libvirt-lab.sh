@@ -5,7 +5,7 @@
 # Recipe: shared/design/real-stack.md § A2; what it changes and how `down` undoes it:
 # tools/README.pacemaker.md.
 #
-# usage: tools/libvirt-lab.sh up | down | status | env | define-tiny NAME UUID | start NAME
+# usage: tools/libvirt-lab.sh install | up | down | status | env | define-tiny NAME UUID | start NAME
 #                             | kill-qemu NAME | destroy NAME | undefine NAME
 set -u
 COMPONENT=libvirt-lab
@@ -171,6 +171,7 @@ EOF
 }
 
 case "${1:-}" in
+  install) apt_install "${PACKAGES[@]}" ;;
   up) up ;;
   down) down ;;
   status) status ;;
@@ -182,5 +183,5 @@ case "${1:-}" in
   undefine) [ $# -eq 2 ] || usage "undefine NAME"
     virsh_ destroy "$2" >/dev/null 2>&1; virsh_ undefine "$2" >/dev/null &&
       { grep -vxF "$2" "$RUN/domains" > "$RUN/domains.new"; mv -f "$RUN/domains.new" "$RUN/domains"; } ;;
-  *) usage "up|down|status|env|define-tiny NAME UUID|start NAME|kill-qemu NAME|destroy NAME|undefine NAME" ;;
+  *) usage "install|up|down|status|env|define-tiny NAME UUID|start NAME|kill-qemu NAME|destroy NAME|undefine NAME" ;;
 esac

@@ -5,6 +5,7 @@
 # (tools/keystone.sh). Glance and Neutron are replaced by tools/glance_neutron_stub.py (one image,
 # no networks) — the only non-real part.
 #
+#   tools/nova-lab.sh install            install the Debian packages only (apt; no-op when present)
 #   tools/nova-lab.sh up [HOST...]       install (apt) if needed, start everything; computes are named
 #                                        HOST... (default: $NOVA_LAB_HOSTS or "compute-1 compute-2 compute-3")
 #   tools/nova-lab.sh down               stop every process `up` started (state is kept)
@@ -251,6 +252,7 @@ status() {
 }
 
 case "${1:-}" in
+  install) apt_install "${PACKAGES[@]}" ;;
   up) shift; up "$@" ;;
   down) down ;;
   status) status ;;
@@ -260,5 +262,5 @@ case "${1:-}" in
                 rm -f "$RUN/nova-compute-$2.pid" ;;
   env) openrc; env | grep '^OS_' | sed 's/^/export /'; echo "export NOVA_URL=$NOVA_URL" ;;
   purge) purge ;;
-  *) usage "up [HOST...]|down|status|start-compute HOST|kill-compute HOST|env|purge" ;;
+  *) usage "install|up [HOST...]|down|status|start-compute HOST|kill-compute HOST|env|purge" ;;
 esac

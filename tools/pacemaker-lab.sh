@@ -8,7 +8,7 @@
 # fence_labdummy when the project's agent is not installed.  Recipe: shared/design/real-stack.md § B;
 # what it changes on the machine and how `down` undoes it: tools/README.pacemaker.md.
 #
-# usage: tools/pacemaker-lab.sh up [N] | down | status | env | kill-remote I | start-remote I
+# usage: tools/pacemaker-lab.sh install | up [N] | down | status | env | kill-remote I | start-remote I
 #                               | partition I | heal I | quorum lose|regain
 #                               | fence-agent fence_maas|external/maas|labdummy | maas-reset
 set -u
@@ -367,6 +367,7 @@ EOF
 valid_i() { [[ ${1:-} =~ ^[1-9]$ ]] && [ "$1" -le "$(nodes)" ] || die "node index must be 1..$(nodes)"; }
 
 case "${1:-}" in
+  install) install_packages ;;
   up) up "${2:-3}" ;;
   down) down ;;
   status) status ;;
@@ -396,5 +397,5 @@ case "${1:-}" in
       || die "cannot configure stonith:$a"
     echo "$a" > "$RUN/fence-agent" ;;
   maas-reset) maas_down; maas_up ;;
-  *) usage "up [N]|down|status|env|kill-remote I|start-remote I|partition I|heal I|quorum lose|regain|fence-agent AGENT|maas-reset" ;;
+  *) usage "install|up [N]|down|status|env|kill-remote I|start-remote I|partition I|heal I|quorum lose|regain|fence-agent AGENT|maas-reset" ;;
 esac

@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -34,13 +35,53 @@ API_PORTS = range(15880, 15900)   # e2e API processes (first free one on the cho
 API_HEADERS = {"OpenStack-API-Version": "instance-ha 1.3", "Content-Type": "application/json"}
 
 
+def record_failure(text: str) -> None:
+    """Append a bed failure to the lab's e2e-failures.log, which tools/run-tests prints after
+    pytest's summary (the part of a long CI log that is still shown when it is cut)."""
+    root = Path(os.environ.get("MASAKARI_HA_LAB", "/var/tmp/masakari-ha-lab"))
+    with contextlib.suppress(OSError):
+        root.mkdir(parents=True, exist_ok=True)
+        with open(root / "e2e-failures.log", "a") as failures:
+            failures.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}\n")
+
+
 def unavailable(reason: str) -> None:
     """Skip loudly (fail under CI) because a real component cannot start here."""
     banner = f"E2E BED UNAVAILABLE: {reason}"
     sys.stderr.write("\n" + "!" * len(banner) + "\n" + banner + "\n" + "!" * len(banner) + "\n")
+    record_failure(banner)
     if os.environ.get("CI"):
         pytest.fail(banner, pytrace=False)
     pytest.skip(banner)
+
+
+def run_script(argv: list[str], timeout: float, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a bed script to completion and return its output.
+
+    Its output goes to files, not pipes: a daemon the script starts that kept an inherited pipe
+    open would otherwise hold ``communicate()`` until the timeout although the script had long
+    finished. The script runs in a process group of its own, so a timeout kills everything it was
+    still running (no orphaned ``apt-get`` or ``nova-manage`` racing the clean-up), and the
+    TimeoutExpired names what was running then and the script's last output lines.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, text=True,
+                                env=env, start_new_session=True)
+        try:
+            returncode = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            running = subprocess.run(["ps", "-o", "pid,etimes,args", "--forest", "-g", str(proc.pid)],
+                                     capture_output=True, text=True).stdout
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            err.seek(0)
+            tail = "\n".join(err.read().splitlines()[-25:])
+            raise subprocess.TimeoutExpired(
+                argv, timeout, output=f"still running:\n{running[-2500:]}\nlast output:\n{tail}") from None
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(argv, returncode, out.read(), err.read())
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str | Callable[[], str],
@@ -109,8 +150,7 @@ class PacemakerLab:
         self.env: dict[str, str] = {}
 
     def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
-        proc = subprocess.run([str(self.script), *args], capture_output=True, text=True,
-                              timeout=timeout, env=_script_env())
+        proc = run_script([str(self.script), *args], timeout, _script_env())
         if check and proc.returncode != 0:
             raise RuntimeError(f"pacemaker-lab.sh {' '.join(args)} failed ({proc.returncode}): "
                                f"{proc.stderr.strip()[-2000:]}")
@@ -287,8 +327,7 @@ class LibvirtLab:
     uri = "qemu:///system"
 
     def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
-        proc = subprocess.run([str(self.script), *args], capture_output=True, text=True,
-                              timeout=timeout, env=_script_env())
+        proc = run_script([str(self.script), *args], timeout, _script_env())
         if check and proc.returncode != 0:
             raise RuntimeError(f"libvirt-lab.sh {' '.join(args)} failed ({proc.returncode}): "
                                f"{proc.stderr.strip()[-2000:]}")

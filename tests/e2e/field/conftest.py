@@ -26,7 +26,8 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from novaclient import client as nova_client
 
-from tests.e2e.conftest import TOOLS, _preconditions, exclusive_bed, unavailable, wait_for
+from tests.e2e.conftest import (TOOLS, _preconditions, exclusive_bed, record_failure, run_script, unavailable,
+                                wait_for)
 
 FIELD_BED = TOOLS / "field-bed.sh"
 NOVA_LAB = TOOLS / "nova-lab.sh"
@@ -45,7 +46,7 @@ def _env() -> dict:
 
 
 def run_tool(script: Path, *args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(script), *args], capture_output=True, text=True, timeout=timeout, env=_env())
+    proc = run_script([str(script), *args], timeout, _env())
     if check and proc.returncode != 0:
         raise RuntimeError(f"{script.name} {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return proc
@@ -231,6 +232,25 @@ def bed_locks():
         yield
 
 
+def _bring_up(attempts: int = 2, timeout: float = 900) -> None:
+    """``tools/field-bed.sh up``, once more after a clean ``down`` when the first attempt fails:
+    the bed composes four beds of real daemons, and one of them failing to start once on a
+    loaded machine is not what the field scenarios test. Each failed attempt is reported loudly
+    (and kept in the lab's e2e-failures.log) with what was still running and the bed's last lines."""
+    for attempt in range(1, attempts + 1):
+        try:
+            run_tool(FIELD_BED, "up", timeout=timeout)
+            return
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            detail = f"{exc}\n{exc.output}" if isinstance(exc, subprocess.TimeoutExpired) else str(exc)
+            run_tool(FIELD_BED, "down", check=False, timeout=600)
+            if attempt == attempts:
+                unavailable(f"tools/field-bed.sh up failed {attempts} times; the last: {detail}")
+            report = f"FIELD BED: up attempt {attempt} failed, retrying after down: {detail}"
+            sys.stderr.write(f"\n{report}\n")
+            record_failure(report)
+
+
 @pytest.fixture(scope="package")
 def field_bed():
     """``tools/field-bed.sh up`` once for the field scenarios (package scope: the beds' locks are
@@ -241,11 +261,7 @@ def field_bed():
         unavailable(reason)
     with bed_locks():
         t0 = time.monotonic()
-        try:
-            run_tool(FIELD_BED, "up", timeout=1500)
-        except (RuntimeError, subprocess.TimeoutExpired) as exc:
-            run_tool(FIELD_BED, "down", check=False, timeout=600)
-            unavailable(f"tools/field-bed.sh up failed: {exc}")
+        _bring_up()
         sys.stderr.write(f"\nfield bed ready in {time.monotonic() - t0:.1f} s\n")
         field = Field()
         field.fresh = True
