@@ -7,8 +7,9 @@ and with ``transport_url = fake://`` (no engine). Upstream is installed from PyP
 (``masakari==22.0.0`` + gunicorn) into its own virtualenv, because it needs eventlet, which
 never enters the project's venv.
 
-Measured, for each system/configuration, by a bounded in-process load generator (threads,
-one keep-alive ``http.client`` connection each, 127.0.0.1 only, fixed duration):
+Measured, for each system/configuration, by the same light load generator
+(``benchmarks/loadgen.py``: one forked process per client, one raw keep-alive socket each,
+127.0.0.1 only, fixed duration, window opening when every client is connected):
 
 * POST /v1/notifications (COMPUTE_HOST), every request from another host (a pool of hosts,
   generated_time moved past the duplicate window on each round), with 1 and with 8 clients;
@@ -34,25 +35,22 @@ from __future__ import annotations
 import argparse
 import datetime
 import http.client
-import itertools
 import json
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from benchmarks.loadgen import Result, run_load  # noqa: E402
 from tests.integration import harness  # noqa: E402  (scratch databases, tools/ servers, our API process)
 
 UPSTREAM_PACKAGE = "masakari==22.0.0"
@@ -68,88 +66,7 @@ def log(msg: str) -> None:
 
 
 # --------------------------------------------------------------------------- load generator
-
-@dataclass
-class Result:
-    label: str
-    clients: int
-    seconds: float
-    latencies: list[float] = field(default_factory=list)
-    codes: dict[int, int] = field(default_factory=dict)
-    errors: int = 0
-    in_window: int = 0   # expected responses completed before the deadline
-
-    @property
-    def ok(self) -> int:
-        return len(self.latencies)
-
-    @property
-    def rps(self) -> float:
-        """Throughput over the fixed window; a request still in flight at the deadline (upstream
-        may sleep up to notification_delay_max) counts for latency but not for throughput."""
-        return self.in_window / self.seconds if self.seconds else 0.0
-
-    def pct(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        if len(self.latencies) == 1:
-            return self.latencies[0] * 1000
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(q) - 1] * 1000
-
-
-def run_load(port: int, clients: int, seconds: float, make_request, expect: int, label: str) -> Result:
-    """``clients`` threads, each on one keep-alive connection, for ``seconds``.
-
-    ``make_request(i) -> (method, path, body_bytes|None)``; only responses with status ``expect``
-    count as completed (their latency is recorded); other statuses are tallied.
-    """
-    counter = itertools.count()
-    lock = threading.Lock()
-    result = Result(label, clients, seconds)
-    deadline: list[float] = []
-    # the window starts when every client is connected and ready
-    start_gate = threading.Barrier(clients, action=lambda: deadline.append(time.monotonic() + seconds))
-
-    def worker():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        lat, codes, errors, in_window = [], {}, 0, 0
-        start_gate.wait()
-        stop_at = deadline[0]
-        while time.monotonic() < stop_at:
-            method, path, body = make_request(next(counter))
-            headers = {"Content-Type": "application/json"} if body else {}
-            t = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                continue
-            dt = time.perf_counter() - t
-            codes[resp.status] = codes.get(resp.status, 0) + 1
-            if resp.status == expect:
-                lat.append(dt)
-                in_window += time.monotonic() <= stop_at
-            if resp.getheader("Connection", "").lower() == "close":
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.close()
-        with lock:
-            result.latencies.extend(lat)
-            result.errors += errors
-            result.in_window += in_window
-            for k, v in codes.items():
-                result.codes[k] = result.codes.get(k, 0) + v
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return result
+# benchmarks/loadgen.py: forked client processes, raw keep-alive sockets (see its docstring)
 
 
 def intake_request(hostnames: list[str], offset: int):
@@ -192,9 +109,10 @@ class System:
 
 
 class Ours(System):
-    def __init__(self, db_url: str, workers: int, workdir: Path):
+    def __init__(self, db_url: str, workers: int, workdir: Path, threads: int):
         self.label = "masakari_ha"
-        self.api = harness.ApiProcess(workdir=workdir, db_url=db_url, workers=workers, transport_url="fake://")
+        self.api = harness.ApiProcess(workdir=workdir, db_url=db_url, workers=workers, transport_url="fake://",
+                                      extra_conf=f"[DEFAULT]\nmasakari_api_threads = {threads}\n")
         self.api.start()
         self.port = self.api.port
 
@@ -318,9 +236,9 @@ def measure(system, args, hostnames: list[str], get_segment: str, intake: bool =
     offset = 0
     if intake:
         for clients in (1, 8):
-            r = run_load(system.port, clients, args.intake_seconds(system), intake_request(hostnames, offset), 202,
-                         f"POST notifications c={clients}")
-            offset += sum(r.codes.values()) + r.errors + clients
+            r = run_load(system.port, clients, args.intake_seconds(system), intake_request(hostnames, 0), 202,
+                         f"POST notifications c={clients}", offset=offset)
+            offset = r.next_index + clients
             results.append(r)
     for clients in (1, 8):
         results.append(run_load(system.port, clients, args.duration,
@@ -362,7 +280,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="mariadb", choices=["mariadb", "postgresql", "sqlite"])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes for both (default 2)")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker (ours' default 8)")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="threads per worker process for both: ours' masakari_api_threads (default 8) "
+                             "and upstream's uwsgi --threads")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--delay-duration", type=float, default=20.0,
                         help="seconds per intake measurement of upstream with notification_delay_max > 0")
@@ -371,7 +291,7 @@ def main(argv=None) -> int:
                         help="comma-separated upstream servers: native (its own masakari-api, eventlet "
                              "wsgi), uwsgi (distro uwsgi, as devstack deploys it), sync / gthread "
                              "(gunicorn; both hang on large responses or at the first request: "
-                             "upstream monkey-patches with eventlet at import)")
+                             "upstream monkey-patches with eventlet at import); empty: ours only")
     args = parser.parse_args(argv)
     args.intake_seconds = lambda system: (args.delay_duration if "delay_max=5" in system.label else args.duration)
 
@@ -383,8 +303,8 @@ def main(argv=None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="masakari-ha-api-bench-"))
     log(f"db={args.db} workers={args.workers} threads={args.threads} duration={args.duration}s workdir={workdir}")
 
-    runs = [("ours", lambda url, wd: Ours(url, args.workers, wd / "ours"))]
-    for worker_class in args.upstream_servers.split(","):
+    runs = [("ours", lambda url, wd: Ours(url, args.workers, wd / "ours", args.threads))]
+    for worker_class in filter(None, args.upstream_servers.split(",")):
         for delay in (5, 0):
             runs.append((f"up-{worker_class}-{delay}",
                          lambda url, wd, wc=worker_class, d=delay: Upstream(

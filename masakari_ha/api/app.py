@@ -2,18 +2,29 @@
 
 ::
 
-    RequestId ─► AuthDispatcher ─┬─ /v1/...  ─► keystonemiddleware auth_token ─► Flask
-                                 └─ /, /healthcheck, /metrics, anything else ───► Flask
+    [CORS] ─► [HTTPProxyToWSGI] ─► RequestId ─► DrainOversizeBody ─► AuthDispatcher ─┐
+       ┌─────────────────────────────────────────────────────────────────────────────┘
+       ├─ /v1/...  ─► keystonemiddleware auth_token ─► Flask
+       └─ /, /healthcheck, /metrics, anything else ───► Flask
+
+oslo.middleware's CORS (``[cors]``) and HTTPProxyToWSGI (``[oslo_middleware]
+enable_proxy_headers_parsing``) sit outermost, as in upstream's paste pipeline, so a CORS
+preflight needs no token and every answer (a 401 included) carries the CORS headers. Each
+is only put in front when configured: unconfigured, both pass requests through unchanged,
+so leaving them out saves their per-request cost.
 
 Inside Flask every /v1 request gets ``g.api_version`` (negotiated) and ``g.context``
 (from auth_token's headers, or admin under noauth) before its view runs. Every error is a
 fault body (:mod:`faults`); an unexpected exception is logged with its traceback and
-answered with a 500 fault, never an HTML page.
+answered with a 500 fault, never an HTML page. Fault messages are translated when the fault
+is rendered, into the request's ``Accept-Language`` (:mod:`i18n`).
 """
 
 import logging
 
 from flask import Flask, g, request
+from oslo_middleware import cors as cors_middleware
+from oslo_middleware import http_proxy_to_wsgi
 from werkzeug import exceptions as http_exceptions
 
 from masakari_ha import exception
@@ -24,6 +35,7 @@ from masakari_ha.api import (
     faults,
     healthcheck,
     hosts,
+    i18n,
     metrics,
     microversion,
     middleware,
@@ -35,6 +47,7 @@ from masakari_ha.api import (
 )
 
 LOG = logging.getLogger(__name__)
+_ = i18n._
 
 BLUEPRINTS = (versions.bp, segments.bp, hosts.bp, notifications.bp, vmoves.bp, extensions.bp,
               healthcheck.bp, metrics.bp)
@@ -56,6 +69,8 @@ def create_app(conf, *, engine_client=None, auth_wrapper=None):
         matrix runs without a Keystone. Ignored under noauth.
     :returns: a WSGI callable.
     """
+    # Fault messages are lazy oslo.i18n Messages, translated per request when rendered.
+    i18n.enable_lazy()
     flask_app = Flask("masakari_ha.api")
     flask_app.config["MAX_CONTENT_LENGTH"] = conf.max_request_body_size
     flask_app.json.sort_keys = False
@@ -90,7 +105,27 @@ def create_app(conf, *, engine_client=None, auth_wrapper=None):
     dispatcher = middleware.AuthDispatcher(flask_app.wsgi_app, protected)
     application = middleware.RequestId(
         middleware.DrainOversizeBody(dispatcher, conf.max_request_body_size))
+    application = wrap_oslo_middleware(application, conf)
     application.flask_app = flask_app
+    return application
+
+
+def wrap_oslo_middleware(application, conf):
+    """``application`` behind oslo.middleware's HTTPProxyToWSGI and CORS, when configured.
+
+    HTTPProxyToWSGI (``[oslo_middleware] enable_proxy_headers_parsing``) takes scheme,
+    host and prefix from ``Forwarded`` / ``X-Forwarded-*`` headers, so links in version
+    documents name the proxy. CORS (``[cors] allowed_origin``) answers preflights and
+    decorates responses for the allowed origins.
+    """
+    if conf.oslo_middleware.enable_proxy_headers_parsing:
+        application = http_proxy_to_wsgi.HTTPProxyToWSGI(application, conf)
+        LOG.info("Proxy headers (Forwarded, X-Forwarded-*) are parsed "
+                 "([oslo_middleware] enable_proxy_headers_parsing)")
+    if conf.cors.allowed_origin:
+        application = cors_middleware.CORS(application, conf)
+        LOG.info("CORS allowed for origins %s ([cors] allowed_origin)",
+                 ", ".join(conf.cors.allowed_origin))
     return application
 
 
@@ -127,25 +162,33 @@ def _install_hooks(app: Flask, conf) -> None:
             response.headers["Vary"] = "OpenStack-API-Version"
         return response
 
+    def _in_callers_language(message) -> str:
+        return i18n.translate(message, i18n.best_language(request.accept_languages))
+
     @app.errorhandler(exception.MasakariHAError)
     def _masakari_error(error: exception.MasakariHAError):
         if error.code >= 500:
             LOG.warning("%s %s failed: %s", request.method, request.path, error.message)
-        return faults.fault_response(error.code, error.message, getattr(g, "api_version", None))
+        return faults.fault_response(error.code, _in_callers_language(i18n.lazy_message(error)),
+                                     getattr(g, "api_version", None))
 
     @app.errorhandler(http_exceptions.HTTPException)
     def _http_error(error: http_exceptions.HTTPException):
         code = error.code or 500
         if code == 404 and not _is_v1(request.path) and request.method in ("GET", "HEAD"):
             return versions.choices(request.path)
-        messages = {
-            404: "The resource could not be found.",
-            405: f"Method {request.method} is not allowed for {request.path}.",
-            413: f"Request is too large: the body exceeds {conf.max_request_body_size} bytes "
-                 "(max_request_body_size).",
-        }
-        message = messages.get(code, error.description or error.name)
-        return faults.fault_response(code, message, getattr(g, "api_version", None))
+        if code == 404:
+            message = _("The resource could not be found.")
+        elif code == 405:
+            message = _("Method %(method)s is not allowed for %(path)s.") % {
+                "method": request.method, "path": request.path}
+        elif code == 413:
+            message = _("Request is too large: the body exceeds %(limit)d bytes "
+                        "(max_request_body_size).") % {"limit": conf.max_request_body_size}
+        else:
+            message = error.description or error.name
+        return faults.fault_response(code, _in_callers_language(message),
+                                     getattr(g, "api_version", None))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -1,10 +1,10 @@
 """Helpers every resource module uses: state, policy, bodies, list parameters, responses."""
 
 import dataclasses
-import json
 import threading
 from collections.abc import Callable
 
+import orjson
 from flask import Response, current_app, g, request
 
 from masakari_ha import exception
@@ -63,7 +63,10 @@ def respond(body: dict | None, status: int = 200) -> Response:
         response = Response(status=status)
         del response.headers["Content-Type"]
         return response
-    return Response(json.dumps(body), status=status, content_type="application/json")
+    # orjson: several times faster than the json module on long lists (a 500-host list
+    # is ~200 KB of JSON), same document.
+    return Response(orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS), status=status,
+                    content_type="application/json")
 
 
 def list_params(allowed_filters: dict[str, Callable[[str, str], object]]) -> ListParams:

@@ -43,8 +43,7 @@ def index(segment_id: str):
     params = common.list_params(_FILTERS)
     with db_session.transaction() as session:
         segment, rows = hosts_db.list_host_rows(session, segment_id, params)
-    segment_body = views.segment(segment)
-    return common.respond({"hosts": [views.host(row, segment_body) for row in rows]})
+    return common.respond({"hosts": views.hosts(rows, views.segment(segment))})
 
 
 @bp.post("/v1/segments/<segment_id>/hosts")

@@ -23,6 +23,7 @@ _OPTION_MODULES = (
     "fencing",
     "engine", "host_failure", "instance_failure", "process_failure", "taskflow_flows",
     "simulation", "metrics",
+    "middleware",
 )
 
 

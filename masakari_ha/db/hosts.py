@@ -19,6 +19,11 @@ SORT_KEYS = (
     "id", "uuid", "name", "type", "reserved", "on_maintenance", "control_attributes",
     "created_at", "updated_at",
 )
+# The columns of list_host_rows' rows, in this order (the API view unpacks them).
+LIST_COLUMNS = (
+    "id", "created_at", "updated_at", "deleted_at", "deleted", "uuid", "name",
+    "failover_segment_id", "type", "reserved", "control_attributes", "on_maintenance",
+)
 # Upstream accepts name and control_attributes but ignores them; here every filter filters.
 FILTERS = ("type", "on_maintenance", "reserved", "name", "control_attributes")
 
@@ -79,9 +84,10 @@ def list_hosts(session: Session, segment_uuid: str, params: listing.ListParams) 
 
 def list_host_rows(session: Session, segment_uuid: str, params: listing.ListParams):
     """Like :func:`list_hosts` but returns ``(segment, rows)`` with plain read-only rows
-    (no ORM objects): the API's fast path for segments with hundreds of hosts."""
+    (no ORM objects) of the columns :data:`LIST_COLUMNS`, in that order: the API's fast
+    path for segments with hundreds of hosts."""
     segment = segments_db.get_segment(session, segment_uuid)
-    stmt = sa.select(*Host.__table__.columns).where(
+    stmt = sa.select(*(getattr(Host, name) for name in LIST_COLUMNS)).where(
         Host.failover_segment_id == segment_uuid, Host.deleted == 0
     )
     for key, value in params.filters.items():

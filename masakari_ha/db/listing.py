@@ -147,5 +147,7 @@ def paginate(
     if params.limit is not None:
         stmt = stmt.limit(params.limit)
     if plain_rows:
-        return list(session.execute(stmt).all())
+        # Straight to the Core connection: the ORM result layer adds nothing to plain
+        # column rows but costs a few ms on a 500-row list.
+        return session.connection().execute(stmt).all()
     return list(session.scalars(stmt).unique())
