@@ -99,6 +99,7 @@ def test_killed_process_is_restarted_without_notification(tmp_path, worker):
 
 
 def test_daemon_reports_stopped_when_restarts_are_exhausted_then_started(tmp_path, api, worker):
+    """...also across a restart of the daemon in between (failed.json)."""
     api.register_hosts(HOST)
     plist = tmp_path / "process_list.yaml"
     write_list(plist, worker, ["false"])            # restarting never works
@@ -110,11 +111,22 @@ def test_daemon_reports_stopped_when_restarts_are_exhausted_then_started(tmp_pat
                     "restart_retries = 2\nrestart_interval = 0\n"
                     "[spool]\nretry_initial_delay = 0.05\n")
     worker["start"]()
-    log = open(tmp_path / "pm.log", "w")
-    proc = subprocess.Popen([os.path.join(BIN, "masakari-ha-processmonitor"), "--config-file",
-                             str(conf)], stdout=log, stderr=subprocess.STDOUT)
+    health = state / "processmonitor" / "health.json"
+
+    def start_daemon():
+        log = open(tmp_path / "pm.log", "a")
+        proc = subprocess.Popen([os.path.join(BIN, "masakari-ha-processmonitor"),
+                                 "--config-file", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+        return proc, log
+
+    def stop_daemon(proc, log):
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(15)
+        log.close()
+        assert rc == 0, (tmp_path / "pm.log").read_text()[-3000:]
+
+    proc, log = start_daemon()
     try:
-        health = state / "processmonitor" / "health.json"
         assert wait_until(health.exists), "no health file"
         assert api.notifications() == []            # running: nothing to say
         worker["kill"]()
@@ -124,16 +136,24 @@ def test_daemon_reports_stopped_when_restarts_are_exhausted_then_started(tmp_pat
                          + " " + worker["argv"][2]}, HOST)]
         time.sleep(2.5)                             # stays down: no second report
         assert len(api.notifications()) == 1
+    finally:
+        stop_daemon(proc, log)
+    assert json.loads((state / "processmonitor" / "failed.json").read_text()) == {
+        "failed": [" ".join(worker["argv"])]}
+    health.unlink()
+    proc, log = start_daemon()                      # restarted while the process is down
+    try:
+        assert wait_until(health.exists), "no health file after the restart"
+        time.sleep(2.5)                             # remembers it: no second STOPPED
+        assert len(api.notifications()) == 1
+        assert json.loads(health.read_text())["detail"]["failed"] == [" ".join(worker["argv"])]
         worker["start"]()
-        got = api.wait_for(2, timeout=30)
+        got = api.wait_for(2, timeout=30)           # and reports it back: STARTED
         assert [n["payload"]["event"] for n in got] == ["STOPPED", "STARTED"]
-        assert wait_until(lambda: json.loads(health.read_text())["delivery"]["delivered"] == 2)
+        assert wait_until(lambda: json.loads(health.read_text())["delivery"]["delivered"] == 1)
         assert json.loads(health.read_text())["monitor"] == "processmonitor"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(15)
-        log.close()
-    assert rc == 0, (tmp_path / "pm.log").read_text()[-3000:]
+        stop_daemon(proc, log)
 
 
 def test_once_prints_what_it_would_send(tmp_path, worker):
