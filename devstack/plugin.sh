@@ -10,7 +10,8 @@
 #   masakari-ha-hostmonitor, masakari-ha-instancemonitor, masakari-ha-processmonitor
 #                                                 compute nodes (enable where wanted)
 #
-# Phases (stack.sh / unstack.sh / clean.sh call this file with these arguments):
+# Phases (stack.sh / unstack.sh / clean.sh source this file with these arguments; stack.sh
+# also calls "stack pre-install" and "stack test-config", where this plugin has nothing to do):
 #   stack install       install_masakari_ha
 #   stack post-config   configure_masakari_ha, create_masakari_ha_accounts,
 #                       init_masakari_ha (database + db sync), configure_masakari_ha_monitors
@@ -47,8 +48,9 @@ function masakari_ha_api_url {
 function install_masakari_ha {
     setup_develop "$MASAKARI_HA_DIR"
     if is_service_enabled masakari-ha-instancemonitor; then
-        # The instance monitor's libvirt binding (the 'instancemonitor' extra).
-        pip_install libvirt-python
+        # The instance monitor's libvirt binding, at the version global-requirements pins
+        # (as DevStack's own libvirt set-up installs it on compute nodes).
+        pip_install_gr libvirt-python
     fi
 }
 
@@ -130,7 +132,13 @@ function nova_compute_cmdline {
     echo "${interpreter:+$interpreter }$script"
 }
 
-# configure_masakari_ha_monitors - monitors.conf and process_list.yaml on this node.
+# monitor_metrics_conf SERVICE - the monitor's own config file: its [metrics] port.
+function monitor_metrics_conf {
+    echo "$MASAKARI_HA_MONITORS_CONF_DIR/$1-metrics.conf"
+}
+
+# configure_masakari_ha_monitors - monitors.conf and process_list.yaml on this node, and
+# each monitor's [metrics] file.
 function configure_masakari_ha_monitors {
     sudo install -d -o "$STACK_USER" "$MASAKARI_HA_MONITORS_CONF_DIR" "$MASAKARI_HA_MONITORS_STATE_PATH"
     rm -f "$MASAKARI_HA_MONITORS_CONF"
@@ -163,6 +171,19 @@ function configure_masakari_ha_monitors {
   post_restart_command:
   run_as_root: false
 EOF
+
+    # Each monitor serves /metrics on its own port (fixed per monitor, enabled or not, so
+    # scrape targets do not move): MASAKARI_HA_MONITORS_METRICS_PORT, +1, +2.
+    local service port=$MASAKARI_HA_MONITORS_METRICS_PORT metrics_conf
+    for service in "${MASAKARI_HA_MONITOR_SERVICES[@]}"; do
+        metrics_conf=$(monitor_metrics_conf "$service")
+        rm -f "$metrics_conf"
+        if [[ "$MASAKARI_HA_MONITORS_METRICS_PORT" != "0" ]] && is_service_enabled "$service"; then
+            iniset "$metrics_conf" metrics listen_address "$MASAKARI_HA_SERVICE_LISTEN_ADDRESS"
+            iniset "$metrics_conf" metrics listen_port "$port"
+        fi
+        port=$((port + 1))
+    done
 }
 
 # start_masakari_ha - API (waits until it answers) and engine.
@@ -180,10 +201,15 @@ function start_masakari_ha {
 }
 
 function start_masakari_ha_monitors {
-    local service
+    local service command metrics_conf
     for service in "${MASAKARI_HA_MONITOR_SERVICES[@]}"; do
         if is_service_enabled "$service"; then
-            run_process "$service" "$MASAKARI_HA_BIN_DIR/$service --config-file $MASAKARI_HA_MONITORS_CONF"
+            command="$MASAKARI_HA_BIN_DIR/$service --config-file $MASAKARI_HA_MONITORS_CONF"
+            metrics_conf=$(monitor_metrics_conf "$service")
+            if [[ -f "$metrics_conf" ]]; then
+                command+=" --config-file $metrics_conf"
+            fi
+            run_process "$service" "$command"
         fi
     done
 }

@@ -1,7 +1,12 @@
 #!/bin/bash
-# Run one phase of devstack/plugin.sh against recording stand-ins of DevStack's functions.
+# Run phases of devstack/plugin.sh against recording stand-ins of DevStack's functions.
 #
 #   HARNESS_DIR=<empty dir> ENABLED_SERVICES=<comma list> harness.sh stack post-config
+#   HARNESS_DIR=... harness.sh stack pre-install -- stack install -- stack post-config -- ...
+#
+# As stack.sh does: settings sourced once, then plugin.sh sourced once per phase (phases
+# separated by "--") in the same shell, under errexit. unstack.sh and clean.sh are separate
+# runs (each loads the settings again).
 #
 # Every DevStack function the plugin calls is replaced by a function that appends one line
 # to $HARNESS_DIR/calls (the function name and its arguments, shell-quoted with %q) and
@@ -80,6 +85,7 @@ echo_summary() { _record echo_summary "$@"; }
 die() { _record die "$@"; exit 1; }
 setup_develop() { _record setup_develop "$@"; }
 pip_install() { _record pip_install "$@"; }
+pip_install_gr() { _record pip_install_gr "$@"; }
 create_service_user() { _record create_service_user "$@"; }
 get_or_create_service() { _record get_or_create_service "$@"; echo "svc-$2"; }
 get_or_create_endpoint() { _record get_or_create_endpoint "$@"; echo "endpoint-id"; }
@@ -119,7 +125,23 @@ configure_keystone_authtoken_middleware() {
 }
 
 # --- the plugin, as DevStack runs it ---------------------------------------------------------
+set -o errexit
 # shellcheck source=/dev/null
 source "$REPO/devstack/settings"
-# shellcheck source=/dev/null
-source "$REPO/devstack/plugin.sh" "$@"
+
+run_phase() {
+    # shellcheck source=/dev/null
+    source "$REPO/devstack/plugin.sh" "$@"
+}
+
+phase=()
+for arg in "$@" --; do
+    if [[ "$arg" != "--" ]]; then
+        phase+=("$arg")
+        continue
+    fi
+    if [[ ${#phase[@]} -gt 0 ]]; then
+        run_phase "${phase[@]}"
+    fi
+    phase=()
+done

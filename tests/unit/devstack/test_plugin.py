@@ -1,10 +1,12 @@
 """The DevStack plugin: shellcheck-clean, and every phase does what DevStack expects.
 
 DevStack itself cannot run here (it wants a whole cloud), so ``harness.sh`` sources
-``devstack/settings`` and ``devstack/plugin.sh`` exactly as stack.sh does, with DevStack's
-functions replaced by stand-ins that record their calls (and ``iniset`` really writing the
-ini file). The tests run the phases in order in one directory and check the recorded calls
-and the configuration files the plugin wrote.
+``devstack/settings`` and ``devstack/plugin.sh`` exactly as stack.sh does (settings once,
+plugin.sh once per phase in the same shell, errexit), with DevStack's functions replaced by
+stand-ins that record their calls (and ``iniset`` really writing the ini file). The tests
+run the phases in order in one directory and check the recorded calls and the
+configuration files the plugin wrote; one runs every phase stack.sh, unstack.sh and
+clean.sh call, in their order.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Devstack:
         self.env = dict(os.environ, HARNESS_DIR=str(root), ENABLED_SERVICES=enabled, **env)
 
     def run(self, *phase: str, check: bool = True) -> subprocess.CompletedProcess:
+        """One phase (``"stack", "install"``), or several separated by ``"--"`` in one shell."""
         result = subprocess.run(["bash", str(HARNESS), *phase], env=self.env, capture_output=True,
                                 text=True, timeout=60, cwd=REPO)
         if check:
@@ -101,20 +104,23 @@ def test_install_installs_the_package(controller):
     controller.run("stack", "install")
     calls = controller.calls()
     assert ["setup_develop", str(controller.root / "opt-stack/masakari-ha")] in calls
-    assert "pip_install" not in controller.names()  # libvirt binding only for the instance monitor
+    # libvirt binding only for the instance monitor
+    assert not {"pip_install", "pip_install_gr"} & set(controller.names())
 
 
 def test_install_adds_libvirt_for_the_instance_monitor(tmp_path):
     node = Devstack(tmp_path, "n-cpu,masakari-ha-instancemonitor", DISABLED_SERVICES="masakari-ha-api,masakari-ha-engine")
     node.run("stack", "install")
-    assert ["pip_install", "libvirt-python"] in node.calls()
+    assert ["pip_install_gr", "libvirt-python"] in node.calls()
 
 
-def _assert_registered(conf: configparser.RawConfigParser) -> None:
-    """Every option the plugin wrote is one masakari_ha registers (or an oslo library's)."""
-    from masakari_ha.conf import opts
+def _assert_registered(conf: configparser.RawConfigParser, list_opts=None) -> None:
+    """Every option the plugin wrote is one masakari_ha (or, with ``list_opts``, the
+    monitors) registers, or an oslo library's."""
+    if list_opts is None:
+        from masakari_ha.conf.opts import list_opts
     known = {(group if isinstance(group, str) else group.name, opt.dest)
-             for group, group_opts in opts.list_opts() for opt in group_opts}
+             for group, group_opts in list_opts() for opt in group_opts}
     for section in conf.sections():
         if section == "keystone_authtoken":
             continue
@@ -232,6 +238,8 @@ def test_compute_node_runs_only_the_monitors(tmp_path):
     assert conf.get("api", "auth_url") == "http://10.0.0.5/identity"
     assert conf.get("api", "region") == "RegionOne"
     assert conf.get("libvirt", "connection_uri") == "qemu:///system"
+    from monitors.conf.opts import list_opts as monitor_opts
+    _assert_registered(conf, monitor_opts)
     process_list = conf.get("process", "process_list_path")
     entries = yaml.safe_load(pathlib.Path(process_list).read_text())
     # the argv prefix nova-compute really has: the script's interpreter, then the script
@@ -293,3 +301,129 @@ def test_readme_is_valid_rst_and_documents_enable_plugin():
                     "MASAKARI_HA_PROCESS_LIST", "MASAKARI_HA_MONITORS_STATE_PATH"):
             continue  # derived paths
         assert f"``{name}``" in text, f"devstack/README.rst does not document {name}"
+
+
+STACK_SH = ["stack", "pre-install", "--", "stack", "install", "--", "stack", "post-config", "--",
+            "stack", "extra", "--", "stack", "test-config"]
+
+
+def test_every_phase_as_stack_sh_unstack_sh_and_clean_sh(tmp_path):
+    """All-in-one node: stack.sh's five phases in one shell, then unstack.sh, clean.sh, and
+    stack.sh again (a re-stack after clean must work)."""
+    node = Devstack(tmp_path, f"{CONTROLLER},n-cpu,{MONITORS}")
+    node.run(*STACK_SH)
+    calls = node.calls()
+    conf, monitors_conf = node.conf, node.monitors_conf
+    bin_dir = node.root / "bin"
+
+    def at(match) -> int:
+        found = [i for i, call in enumerate(calls) if match(call)]
+        assert found, "expected call missing"
+        return found[0]
+
+    order = [
+        at(lambda c: c[0] == "setup_develop"),
+        at(lambda c: c == ["pip_install_gr", "libvirt-python"]),
+        at(lambda c: c[:2] == ["iniset", conf]),
+        at(lambda c: c[0] == "create_service_user"),
+        at(lambda c: c[0] == "recreate_database"),
+        at(lambda c: c == ["masakari-ha-manage", "--config-file", conf, "db", "sync"]),
+        at(lambda c: c[:2] == ["iniset", monitors_conf]),
+        at(lambda c: c[:2] == ["run_process", "masakari-ha-api"]),
+        at(lambda c: c[0] == "wait_for_service"),
+        at(lambda c: c[:2] == ["run_process", "masakari-ha-engine"]),
+        *[at(lambda c, m=m: c[:2] == ["run_process", m]) for m in MONITORS.split(",")],
+    ]
+    assert order == sorted(order), order
+    assert order[-1] == len(calls) - 1      # test-config adds nothing after the last start
+    assert [c[1] for c in calls if c[0] == "echo_summary"] == [
+        "Installing masakari-ha", "Configuring masakari-ha", "Configuring masakari-ha monitors",
+        "Starting masakari-ha"]
+    assert [c for c in calls if c[0] == "run_process"][-1] == [
+        "run_process", "masakari-ha-processmonitor",
+        f"{bin_dir}/masakari-ha-processmonitor --config-file {monitors_conf}"]
+    assert "die" not in node.names()
+
+    node.clear()
+    node.run("unstack")
+    assert sorted(c[1] for c in node.calls() if c[0] == "stop_process") == sorted(
+        ["masakari-ha-api", "masakari-ha-engine", *MONITORS.split(",")])
+    node.run("clean")
+    for gone in ("etc/masakari-ha", "etc/masakari-ha-monitors", "data/masakari-ha",
+                 "data/masakari-ha-monitors"):
+        assert not (node.root / gone).exists(), gone
+
+    node.clear()
+    node.run(*STACK_SH)
+    assert node.ini("etc/masakari-ha/masakari-ha.conf").get("DEFAULT", "auth_strategy") == "keystone"
+    assert node.ini("etc/masakari-ha-monitors/monitors.conf").has_section("api")
+    assert len([c for c in node.calls() if c[0] == "run_process"]) == 5
+
+
+def test_pre_install_and_test_config_do_nothing(tmp_path):
+    node = Devstack(tmp_path, f"{CONTROLLER},n-cpu,{MONITORS}")
+    node.run("stack", "pre-install", "--", "stack", "test-config")
+    assert set(node.names()) <= {"enable_service"}
+    assert not (tmp_path / "etc").exists() and not (tmp_path / "data").exists()
+
+
+def test_phases_of_one_shell_stop_at_the_first_failure(tmp_path):
+    """As in stack.sh: a phase that dies ends the run; later phases never start."""
+    node = Devstack(tmp_path, CONTROLLER, MASAKARI_HA_FENCING_DRIVER="maas")
+    result = node.run("stack", "install", "--", "stack", "post-config", "--", "stack", "extra",
+                      check=False)
+    assert result.returncode != 0
+    assert "die" in node.names() and "run_process" not in node.names()
+
+
+def test_monitors_metrics_ports(tmp_path):
+    node = Devstack(tmp_path, "n-cpu,masakari-ha-hostmonitor,masakari-ha-processmonitor",
+                    DISABLED_SERVICES="masakari-ha-api,masakari-ha-engine",
+                    MASAKARI_HA_MONITORS_METRICS_PORT="15870")
+    node.run("stack", "post-config", "--", "stack", "extra")
+    etc = node.root / "etc/masakari-ha-monitors"
+    host_metrics, process_metrics = (str(etc / f"masakari-ha-{m}-metrics.conf")
+                                     for m in ("hostmonitor", "processmonitor"))
+    assert not (etc / "masakari-ha-instancemonitor-metrics.conf").exists()
+    from monitors.conf.opts import list_opts as monitor_opts
+    for path, port in ((host_metrics, "15870"), (process_metrics, "15872")):   # +2: processmonitor
+        conf = node.ini(path)
+        assert dict(conf.items("metrics")) == {"listen_address": "0.0.0.0", "listen_port": port}
+        _assert_registered(conf, monitor_opts)
+    starts = {c[1]: c[2] for c in node.calls() if c[0] == "run_process"}
+    assert starts["masakari-ha-hostmonitor"].endswith(
+        f"--config-file {node.monitors_conf} --config-file {host_metrics}")
+    assert starts["masakari-ha-processmonitor"].endswith(f"--config-file {process_metrics}")
+
+    # The monitors' own option parser reads the two files as the started command gives them.
+    from monitors import conf as monitors_conf
+    parsed = monitors_conf.new_conf()
+    parsed(shlex.split(starts["masakari-ha-hostmonitor"])[1:], project="masakari-ha-monitors",
+           default_config_files=[])
+    assert (parsed.metrics.listen_address, parsed.metrics.listen_port) == ("0.0.0.0", 15870)
+    assert parsed.process.process_list_path == str(etc / "process_list.yaml")  # monitors.conf
+
+    # Turned off again: the files go, the monitors start with monitors.conf only.
+    node.env["MASAKARI_HA_MONITORS_METRICS_PORT"] = "0"
+    node.clear()
+    node.run("stack", "post-config", "--", "stack", "extra")
+    assert not list(etc.glob("*-metrics.conf"))
+    for call in node.calls():
+        if call[0] == "run_process":
+            assert call[2].endswith(f"--config-file {node.monitors_conf}")
+
+
+def test_readme_enable_plugin_lines_are_usable():
+    """Every documented enable_plugin line: the plugin's name (the directory settings
+    expects under $DEST), a git URL DevStack can clone (no placeholder), a branch."""
+    text = (REPO / "devstack/README.rst").read_text()
+    lines = [line.split() for line in text.splitlines() if line.strip().startswith("enable_plugin ")]
+    assert len(lines) >= 2, "devstack/README.rst documents no enable_plugin line"
+    settings = (REPO / "devstack/settings").read_text()
+    for words in lines:
+        assert len(words) == 4, words
+        _, name, url, branch = words
+        assert f"MASAKARI_HA_DIR=${{MASAKARI_HA_DIR:-$DEST/{name}}}" in settings, name
+        assert re.fullmatch(r"(file|https|ssh|git)://[\w@.:-]*/[\w./-]+", url), url
+        assert not re.search(r"example\.(org|com|net)|<|>|your", url), url
+        assert branch == "main"
