@@ -6,6 +6,7 @@ built once in the master (bad configuration fails before forking); every worker 
 inherited database connections right after the fork.
 """
 
+import gc
 import logging
 import os
 import sys
@@ -41,6 +42,15 @@ class APIServer(BaseApplication):
         return self.application
 
 
+def _pre_fork(_server, _worker):
+    # Everything the master built (the app, oslo.config, SQLAlchemy metadata, ~150k
+    # objects) lives as long as the process: move it out of the garbage collector's
+    # generations. Without this a worker's full collection walks all of it, a 100+ ms
+    # pause of every request in flight in that worker (the API's p99), and touches
+    # every page shared with the master (copy-on-write).
+    gc.freeze()
+
+
 def _post_fork(_server, _worker):
     # Connections opened in the master must not be shared by workers.
     db_session.dispose_engines()
@@ -67,6 +77,7 @@ def gunicorn_options(conf, workers: int, **extra) -> dict:
         "worker_class": "gthread",
         "threads": conf.masakari_api_threads,
         "preload_app": True,
+        "pre_fork": _pre_fork,
         "post_fork": _post_fork,
         "child_exit": _child_exit,
         "timeout": 120,
