@@ -1,4 +1,8 @@
-"""``masakari-ha-engine``: one recovery engine process (RPC server, sweeps, flows)."""
+"""``masakari-ha-engine``: one recovery engine process (RPC server, sweeps, flows).
+
+SIGTERM/SIGINT stop it (claims handed back); SIGHUP re-reads the configuration files and
+applies the mutable options (see :mod:`masakari_ha.engine.reload`).
+"""
 
 import logging
 import signal
@@ -34,8 +38,13 @@ def main(argv=None) -> int:
         LOG.info("Signal %s received: stopping", signum)
         service.request_stop()
 
+    def _reload(signum, _frame):
+        LOG.info("Signal %s received: reloading the configuration files", signum)
+        service.request_reload()
+
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGHUP, _reload)
     service.wait()
     service.stop()
     return 0

@@ -6,7 +6,7 @@ import datetime
 import json
 import threading
 import uuid as uuidlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 
@@ -123,12 +123,16 @@ def update_vmoves(notification_uuid: str, updates: Iterable[tuple[str, str, dict
 
 @db_session.retry_on_deadlock
 def record_progress(notification_uuid: str, name: str, message: str | None = None,
-                    progress: float | None = None, state: str | None = None) -> None:
+                    progress: float | None = None, state: str | None = None,
+                    order: Sequence[str] | None = None) -> None:
     """Append to (creating if needed) the progress row of task ``name``.
 
     Rows keep upstream's format: ``progress_details`` is a JSON list of ``{"timestamp",
-    "message", "progress"}`` with progress as a string; ``position`` is the order in which
-    tasks first ran.
+    "message", "progress"}`` with progress as a string. ``position`` orders the rows as
+    upstream lists them: by ``order``, the running flow's configured task list (pre, main,
+    post), when given; rows of names not in it (the fencing gate, tasks only an earlier
+    phase's flow had) keep their relative order ahead of them. Without ``order`` a new
+    row goes last.
     """
     with db_session.transaction(write=True) as session:
         row = session.execute(
@@ -158,6 +162,32 @@ def record_progress(notification_uuid: str, name: str, message: str | None = Non
                 progress_details=values.get("progress_details", "[]"), created_at=models.utcnow()))
         elif values:
             session.execute(sa.update(_P).where(_P.c.id == row.id).values(updated_at=models.utcnow(), **values))
+        if order:
+            _renumber_progress(session, notification_uuid, list(order))
+
+
+def progress_positions(current: Sequence[tuple[str, int]], order: Sequence[str]) -> list[str]:
+    """Names of ``current`` ((name, position) rows) in their wanted order (pure).
+
+    Rows named in ``order`` follow it; the others keep their relative order ahead of them.
+    """
+    rank = {name: index for index, name in enumerate(order)}
+    return [name for name, _ in sorted(
+        current, key=lambda row: (1, rank[row[0]], 0) if row[0] in rank else (0, row[1], 0))]
+
+
+def _renumber_progress(session, notification_uuid: str, order: list[str]) -> None:
+    rows = session.execute(sa.select(_P.c.id, _P.c.name, _P.c.position).where(
+        _P.c.notification_uuid == notification_uuid)).all()
+    wanted = progress_positions([(r.name, r.position) for r in rows], order)
+    if wanted == [r.name for r in sorted(rows, key=lambda r: r.position)]:
+        return
+    ids = {r.name: r.id for r in rows}
+    # Two passes, so the unique (notification, position) index never sees a duplicate.
+    for index, name in enumerate(wanted):
+        session.execute(sa.update(_P).where(_P.c.id == ids[name]).values(position=-1 - index))
+    for index, name in enumerate(wanted):
+        session.execute(sa.update(_P).where(_P.c.id == ids[name]).values(position=index))
 
 
 def list_progress(notification_uuid: str) -> list[dict]:

@@ -36,6 +36,9 @@ class RunControl:
         #: What one task read from Nova that the next task of this same run may reuse
         #: instead of reading it again (never persisted: a resumed run reads afresh).
         self.scratch: dict = {}
+        #: Task names of the flow running now, in its configured order (pre, main, post):
+        #: the order ``recovery_workflow_details`` lists them in.
+        self.progress_order: tuple[str, ...] = ()
         self._event = threading.Event()
         self.reason = ""
 

@@ -41,14 +41,16 @@ def persistence_backend() -> impl_sqlalchemy.SQLAlchemyBackend:
 class ProgressListener(tf_listeners.Listener):
     """Writes each task's TaskFlow state into its ``recovery_task_progress`` row."""
 
-    def __init__(self, engine, notification_uuid: str):
+    def __init__(self, engine, notification_uuid: str, order: tuple[str, ...] = ()):
         super().__init__(engine, flow_listen_for=(), retry_listen_for=())
         self._notification_uuid = notification_uuid
+        self._order = order
 
     def _task_receiver(self, state, details):
         if state in (tf_states.RUNNING, tf_states.SUCCESS, tf_states.FAILURE, tf_states.REVERTED):
             try:
-                recovery_records.record_progress(self._notification_uuid, details["task_name"], state=state)
+                recovery_records.record_progress(self._notification_uuid, details["task_name"], state=state,
+                                                 order=self._order)
             except Exception:  # progress is informative; never fail a recovery for it
                 LOG.exception("Could not record state %s of task %s of notification %s",
                               state, details.get("task_name"), self._notification_uuid)
@@ -66,12 +68,27 @@ def stage_flow(name: str, stages: dict[str, list]) -> linear_flow.Flow:
     return flow
 
 
-def run_flow(notification_uuid: str, flow_name: str, flow, store: dict) -> None:
+def task_order(flow) -> tuple[str, ...]:
+    """Names of a :func:`stage_flow`'s tasks in their configured order (pre, main, post)."""
+    names: list[str] = []
+    for stage in flow:
+        for task in stage:
+            if task.name not in names:
+                names.append(task.name)
+    return tuple(names)
+
+
+def run_flow(notification_uuid: str, flow_name: str, flow, store: dict, control=None) -> None:
     """Run (or resume) ``flow`` for a notification; raise the task's exception on failure.
 
     ``store`` seeds a new flow detail only: a resumed one keeps the inputs it started
     with (e.g. the reserved host list before a reserved host was taken into service).
+    Progress rows are ordered by the flow's configured task order (``control``, when
+    given, carries it to the tasks' own progress messages).
     """
+    order = task_order(flow)
+    if control is not None:
+        control.progress_order = order
     backend = persistence_backend()
     with contextlib.closing(backend.get_connection()) as conn:
         book = _logbook(conn, notification_uuid)
@@ -87,7 +104,7 @@ def run_flow(notification_uuid: str, flow_name: str, flow, store: dict) -> None:
             seed = None
     engine = taskflow.engines.load(flow, store=seed, flow_detail=flow_detail, book=book,
                                    backend=backend, engine="serial")
-    with ProgressListener(engine, notification_uuid):
+    with ProgressListener(engine, notification_uuid, order):
         engine.run()
 
 

@@ -1,13 +1,15 @@
 """Process-wide concurrency bounds for evacuations: per engine, per segment, per target host.
 
 A slot is held from the evacuate call until Nova confirmed the evacuation. Three bounds
-apply, always taken in this order (so two threads can never wait on each other):
+apply, always taken in this order, most specific first (one order for every thread, so no
+two can wait on each other; and a guest waiting for its target's or segment's turn holds
+no engine-wide slot that guests of other segments could use meanwhile):
 
-1. ``[engine] max_concurrent_evacuations``: this engine, across all notifications;
+1. ``[engine] max_evacuations_per_target_host``: one chosen destination (reserved hosts);
 2. ``[engine] max_evacuations_per_segment``: one failover segment, across its failed hosts
    (0: no bound) - a segment is usually one failure domain whose surviving hosts receive
    the guests, so this protects them when several of its hosts fail at once;
-3. ``[engine] max_evacuations_per_target_host``: one chosen destination (reserved hosts).
+3. ``[engine] max_concurrent_evacuations``: this engine, across all notifications.
 
 The bounds are read from the configuration each time a slot is requested, so a reload
 (SIGHUP) takes effect at once: a lower bound lets running evacuations finish and admits
@@ -84,16 +86,16 @@ def _keyed(table: dict[str, Limit], key: str, bound: Callable[[], int]) -> Limit
 
 @contextlib.contextmanager
 def evacuation_slot(target: str | None, segment: str | None = None) -> Iterator[None]:
-    """Hold one of this engine's evacuation slots, one of ``segment``'s and one of
-    ``target``'s (the last two when known)."""
+    """Hold one of ``target``'s and ``segment``'s evacuation slots (when known), then one
+    of this engine's."""
     with contextlib.ExitStack() as stack:
-        stack.enter_context(_engine_limit().held())
-        if segment:
-            stack.enter_context(_keyed(_segments, segment,
-                                       lambda: CONF.engine.max_evacuations_per_segment).held())
         if target:
             stack.enter_context(_keyed(_targets, target,
                                        lambda: CONF.engine.max_evacuations_per_target_host).held())
+        if segment:
+            stack.enter_context(_keyed(_segments, segment,
+                                       lambda: CONF.engine.max_evacuations_per_segment).held())
+        stack.enter_context(_engine_limit().held())
         yield
 
 

@@ -4,6 +4,7 @@ Public API (also what ``masakari-ha-all`` uses to run the engine inside the API 
 
     service = EngineService(conf, transport=None)   # None: masakari_ha.rpc.get_transport(conf)
     service.start()                                  # returns at once; threads do the work
+    service.request_reload()                         # SIGHUP: re-read mutable options
     service.stop()                                   # stop listening, hand claims back
 
 Any number of engines may run against one database and broker: the topic queue spreads
@@ -24,6 +25,7 @@ from masakari_ha import rpc
 from masakari_ha.compute import get_client
 from masakari_ha.db import claims
 from masakari_ha.engine import limits, registry
+from masakari_ha.engine import reload as config_reload
 from masakari_ha.engine.endpoint import EngineEndpoint
 from masakari_ha.engine.processor import Processor
 from masakari_ha.fencing import drivers as fencing_drivers
@@ -43,6 +45,7 @@ class EngineService:
         self.owner = f"{conf.engine.host}:{os.getpid()}:{uuidlib.uuid4().hex[:8]}"
         self._nova_factory = nova_factory or (lambda: get_client(conf))
         self._stop = threading.Event()
+        self._reload = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._inflight: set[str] = set()
@@ -74,7 +77,8 @@ class EngineService:
         self._server.start()
         # Not joined on stop: it ends with its one Nova call, however long that takes.
         threading.Thread(target=self._warm_up_nova, name="nova-warm-up", daemon=True).start()
-        for name, loop in (("lease-keeper", self._keep_leases), ("sweeper", self._sweep_loop)):
+        for name, loop in (("lease-keeper", self._keep_leases), ("sweeper", self._sweep_loop),
+                           ("config-reloader", self._reload_loop)):
             thread = threading.Thread(target=loop, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -102,6 +106,15 @@ class EngineService:
     def request_stop(self) -> None:
         """Ask wait() to return (safe from a signal handler); stop() does the work."""
         self._stop.set()
+        self._reload.set()  # wakes the reloader so it can end
+
+    def request_reload(self) -> None:
+        """Ask for a configuration reload (safe from a SIGHUP handler); a thread does it."""
+        self._reload.set()
+
+    def reload(self) -> list[str]:
+        """Re-read the configuration files now; return the changes (see :mod:`.reload`)."""
+        return config_reload.reload_config(self.conf, self.owner)
 
     def wait(self) -> None:
         """Block until stop() was called (for the console script)."""
@@ -135,6 +148,17 @@ class EngineService:
             self._inflight.discard(notification_uuid)
 
     # -- background loops -------------------------------------------------------------
+
+    def _reload_loop(self) -> None:
+        while True:
+            self._reload.wait()
+            self._reload.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.reload()
+            except Exception:
+                LOG.exception("Engine %s: configuration reload failed", self.owner)
 
     def _warm_up_nova(self) -> None:
         """Authenticate and negotiate the compute microversion once, in the background.

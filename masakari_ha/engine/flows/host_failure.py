@@ -103,7 +103,7 @@ def _run_phase(claim, nova, control, context, phase: str) -> None:
         update_host = None
     stages = registry.build_stages(value, context, nova, control=control, update_host_method=update_host)
     flow = executor.stage_flow(ACTION, stages)
-    executor.run_flow(claim.notification_uuid, _flow_name(phase), flow, store)
+    executor.run_flow(claim.notification_uuid, _flow_name(phase), flow, store, control=control)
 
 
 def _update_host(host_name: str, **values) -> None:

@@ -16,7 +16,7 @@ def bring_back(claim, nova, control, context) -> None:
     LOG.info("Notification %s, host %s: decision: auto_recover_host is on, bringing the host back",
              claim.notification_uuid, claim.host_name)
     flow = executor.stage_flow(ACTION, {"main": [EnableComputeServiceTask(context, nova, control=control)]})
-    executor.run_flow(claim.notification_uuid, ACTION, flow, {"host_name": claim.host_name})
+    executor.run_flow(claim.notification_uuid, ACTION, flow, {"host_name": claim.host_name}, control=control)
     recovery_records.update_host(claim.host_name, on_maintenance=False)
     LOG.info("Notification %s, host %s: host is out of maintenance", claim.notification_uuid,
              claim.host_name)

@@ -33,4 +33,5 @@ def run(claim, nova, control, context) -> None:
                                    context, nova, control=control)
     flow = executor.stage_flow(ACTION, stages)
     executor.run_flow(claim.notification_uuid, ACTION, flow,
-                      {"instance_uuid": instance_uuid, "notification_uuid": claim.notification_uuid})
+                      {"instance_uuid": instance_uuid, "notification_uuid": claim.notification_uuid},
+                      control=control)

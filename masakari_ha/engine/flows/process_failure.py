@@ -38,4 +38,4 @@ def run(claim, nova, control, context) -> None:
     flow = executor.stage_flow(ACTION, stages)
     executor.run_flow(claim.notification_uuid, ACTION, flow,
                       {"process_name": process_name, "host_name": host,
-                       "notification_uuid": claim.notification_uuid})
+                       "notification_uuid": claim.notification_uuid}, control=control)

@@ -36,7 +36,7 @@ class MasakariTask(task.Task):
         LOG.info("Notification %s, %s: %s", self.notification_uuid, self.name, message)
         if self.notification_uuid:
             recovery_records.record_progress(self.notification_uuid, self.name, message=message,
-                                             progress=progress)
+                                             progress=progress, order=self.control.progress_order)
         self.update_progress(progress)
 
     def revert(self, *args, **kwargs):
