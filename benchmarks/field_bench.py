@@ -1,7 +1,7 @@
 """Field benchmark on tools/field-bed.sh: ``kill -9`` of a compute with N guests (default 20) →
 all guests ACTIVE on other computes in the real Nova.
 
-Two measurements on the same bed (reset before each):
+Three measurements on the same bed (reset before each):
 
 * ``nova``: Nova's own evacuate time — the compute's nova-compute is killed and the script reacts
   instantly like an ideal operator: disable + force-down the service and evacuate every guest at
@@ -10,13 +10,22 @@ Two measurements on the same bed (reset before each):
   killed; pacemaker fences it through fence_maas (MAAS emulator), the host monitors report it, the
   engine fences through MAAS, forces the service down and evacuates; time from the kill to all
   guests ACTIVE elsewhere, with the intermediate milestones (notification stored, finished).
+* ``upstream``: the same kill with upstream masakari 22.0.0 (API + engine) and masakari-monitors
+  22.0.0 (a hostmonitor in each pacemaker-remote node's namespace) from PyPI, in their own venvs,
+  at upstream's DEFAULT settings — only what points them at the bed is configured
+  (benchmarks/field_upstream.py says exactly what and why); ours is stopped meanwhile. Upstream's
+  hostmonitor samples every 60 s (``monitoring_interval``): the kill is placed ``--kill-phase``
+  (default 0.5, i.e. the average detection delay) of an interval after the monitors' first
+  sample. A run that does not finish within ``--upstream-timeout`` is reported as such.
 
 Usage (root, bed up: ``tools/field-bed.sh up``)::
 
-    .venv/bin/python benchmarks/field_bench.py [--guests 20] [--runs 1] [--json out.json]
+    .venv/bin/python benchmarks/field_bench.py [--guests 20] [--runs 1] [--systems nova,ours,upstream]
+                                               [--upstream-timeout 1500] [--json out.json]
 
-Upstream masakari 22 + masakari-monitors are not part of this benchmark (see the closing note
-of issue 6); the ratio reported is masakari_ha against Nova's own evacuation time.
+Prints each system's time, upstream / masakari_ha (target >= 5x) and masakari_ha / Nova (target
+<= 2x). The benchmark lifts the admin project's Nova quota; it ends with ``field-bed.sh reset``
+(ours running again).
 """
 
 from __future__ import annotations
@@ -65,6 +74,9 @@ class Bed:
                 env[key] = value
         self.api_url = env["MASAKARI_HA_FIELD_API_URL"]
         self.field_dir = Path(env["MASAKARI_HA_FIELD"])
+        self.db_url = env["MASAKARI_HA_FIELD_DB_URL"]
+        self.hosts = env["MASAKARI_HA_FIELD_HOSTS"].split()
+        self.reserved = env["MASAKARI_HA_FIELD_RESERVED"]
         auth = v3.Password(auth_url=env["OS_AUTH_URL"], username="admin", password="adminpass",
                            project_name="admin", user_domain_id="default", project_domain_id="default")
         self.session = ks_session.Session(auth=auth)
@@ -141,35 +153,107 @@ def run_ours(bed: Bed, guests: int) -> dict:
     return result
 
 
+UPSTREAM_MONITORING_INTERVAL = 60  # masakari-monitors' [host] monitoring_interval default
+
+
+def run_upstream(bed: Bed, guests: int, timeout: float, phase: float) -> dict:
+    sys.path.insert(0, str(REPO))
+    from benchmarks.field_upstream import UpstreamOnBed  # imports upstream's venv helpers (api_bench)
+
+    tool("field-bed.sh", "reset")
+    stack = UpstreamOnBed(bed, bed.hosts, bed.reserved)
+    try:
+        stack.start()
+        ids = bed.boot(guests)
+        baseline = stack.start_monitors(FAILED)
+        time.sleep(max(0.0, baseline + phase * UPSTREAM_MONITORING_INTERVAL - time.monotonic()))
+        t0 = time.monotonic()
+        wall0 = time.time()
+        tool("pacemaker-lab.sh", "kill-remote", "1")
+        tool("nova-lab.sh", "kill-compute", FAILED)
+        done = False
+        while time.monotonic() - t0 < timeout:
+            if bed.all_active_elsewhere(ids):
+                done = True
+                break
+            stack._check_alive()
+            time.sleep(1)
+        total = time.monotonic() - t0
+        result = {"seconds": total, "finished": done, "kill_phase": phase}
+        notes = sorted((n for n in stack.notifications()
+                        if n["type"] == "COMPUTE_HOST" and n["payload"].get("event") == "STOPPED"),
+                       key=lambda n: n["created_at"])
+        if notes:
+            note = notes[0]
+            result["notification_stored_after"] = _ts(note["created_at"]) - wall0
+            if note.get("updated_at") and note["status"] == "finished":
+                result["notification_finished_after"] = _ts(note["updated_at"]) - wall0
+            result["status"] = note["status"]
+        if not done:
+            servers = bed.servers(ids)
+            result["guests"] = sorted(f"{s.status}@{getattr(s, 'OS-EXT-SRV-ATTR:host')}" for s in servers)
+        return result
+    finally:
+        stack.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--guests", type=int, default=20)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--systems", default="nova,ours,upstream",
+                        help="comma-separated subset of nova, ours, upstream (default all three)")
+    parser.add_argument("--upstream-timeout", type=float, default=1500,
+                        help="seconds after the kill before an upstream run is reported unfinished")
+    parser.add_argument("--kill-phase", type=float, default=0.5,
+                        help="where in upstream's 60 s monitoring interval the kill lands (0..1)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
+    systems = [s for s in args.systems.split(",") if s]
+    unknown = set(systems) - {"nova", "ours", "upstream"}
+    if unknown or not systems:
+        parser.error(f"--systems: unknown {sorted(unknown)} (choose from nova, ours, upstream)")
     if os.geteuid() != 0:
         raise SystemExit("field_bench.py needs root (the field bed)")
     bed = Bed()
     if not (bed.field_dir / "run" / "up").exists():
         raise SystemExit("the field bed is not up: run tools/field-bed.sh up first")
-    results: dict[str, list[dict]] = {"nova": [], "masakari_ha": []}
+    results: dict[str, list[dict]] = {"nova": [], "masakari_ha": [], "upstream": []}
+    steps = {"nova": ("nova", "Nova's own evacuation", lambda: run_nova(bed, args.guests)),
+             "ours": ("masakari_ha", "masakari_ha, kill -9 -> all guests ACTIVE elsewhere",
+                      lambda: run_ours(bed, args.guests)),
+             "upstream": ("upstream", "upstream masakari 22 + masakari-monitors 22 (defaults), kill -9 -> "
+                          "all guests ACTIVE elsewhere",
+                          lambda: run_upstream(bed, args.guests, args.upstream_timeout, args.kill_phase))}
     for run in range(args.runs):
-        log(f"run {run + 1}: Nova's own evacuation of {args.guests} guests")
-        results["nova"].append(run_nova(bed, args.guests))
-        log(f"  {results['nova'][-1]}")
-        log(f"run {run + 1}: masakari_ha, kill -9 -> all {args.guests} guests ACTIVE elsewhere")
-        results["masakari_ha"].append(run_ours(bed, args.guests))
-        log(f"  {results['masakari_ha'][-1]}")
+        for name in systems:
+            key, what, fn = steps[name]
+            log(f"run {run + 1}: {what} ({args.guests} guests)")
+            results[key].append(fn())
+            log(f"  {results[key][-1]}")
     tool("field-bed.sh", "reset")
-    nova = statistics.median(r["seconds"] for r in results["nova"])
-    ours = statistics.median(r["seconds"] for r in results["masakari_ha"])
-    summary = {"guests": args.guests, "runs": args.runs, "nova_evacuate_s": round(nova, 2),
-               "masakari_ha_kill_to_active_s": round(ours, 2), "ratio_to_nova": round(ours / nova, 2),
+    med = {k: statistics.median(r["seconds"] for r in v) for k, v in results.items() if v}
+    unfinished = any(not r.get("finished", True) for r in results["upstream"])
+    summary = {"guests": args.guests, "runs": args.runs, "median_s": {k: round(v, 2) for k, v in med.items()},
                "details": results}
-    print(f"guests={args.guests} runs={args.runs}")
-    print(f"Nova's own evacuate (disable+force-down+evacuate -> all ACTIVE): {nova:7.1f} s")
-    print(f"masakari_ha (kill -9 -> fenced -> reported -> all ACTIVE):        {ours:7.1f} s")
-    print(f"masakari_ha / Nova:                                                {ours / nova:7.2f}x (target <= 2x)")
+    print(f"guests={args.guests} runs={args.runs} (median of the runs; every run in the log / --json)")
+    rows = [("nova", "Nova's own evacuate (disable+force-down+evacuate -> all ACTIVE)"),
+            ("masakari_ha", "masakari_ha (kill -9 -> fenced -> reported -> all ACTIVE)"),
+            ("upstream", "upstream 22.0.0 defaults (kill -9 -> reported -> all ACTIVE)")]
+    for key, label in rows:
+        if key in med:
+            runs = ", ".join(f"{r['seconds']:.1f}" + ("" if r.get("finished", True) else " (TIMEOUT)")
+                             for r in results[key])
+            print(f"{label:<66} {med[key]:7.1f} s   [{runs}]")
+    if "upstream" in med and "masakari_ha" in med:
+        ratio = med["upstream"] / med["masakari_ha"]
+        summary["upstream_over_ours"] = round(ratio, 2)
+        bound = " (lower bound: upstream timed out)" if unfinished else ""
+        print(f"{'upstream / masakari_ha':<66} {ratio:7.2f}x (target >= 5x){bound}")
+    if "masakari_ha" in med and "nova" in med:
+        ratio = med["masakari_ha"] / med["nova"]
+        summary["ours_over_nova"] = round(ratio, 2)
+        print(f"{'masakari_ha / Nova':<66} {ratio:7.2f}x (target <= 2x)")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2))
     return 0
