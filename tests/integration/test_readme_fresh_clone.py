@@ -327,6 +327,9 @@ def test_readme_first_command_in_a_fresh_clone(fresh_clone, tmp_path, record_pro
         for name in ("OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME"):
             assert name in banner.exports, f"the banner does not export {name}:\n{banner.text}"
 
+        if not (fresh_clone / ".venv/bin/openstack").exists():   # says how to get the CLI
+            assert any("pip install python-openstackclient python-masakariclient" in line
+                       for line in banner.lines), banner.text
         operator = Operator(banner.environ(service.env), home)
         assert operator.sim and Path(operator.sim).resolve().is_relative_to(fresh_clone.resolve()), (
             "masakari-ha-sim is not found on the PATH the banner exports "
