@@ -232,6 +232,16 @@ def bed_locks():
         yield
 
 
+def _failure_detail(exc: Exception) -> str:
+    return f"{exc}\n{exc.output}" if isinstance(exc, subprocess.TimeoutExpired) else str(exc)
+
+
+def _report_retry(what: str, exc: Exception) -> None:
+    report = f"FIELD BED: {what}: {_failure_detail(exc)}"
+    sys.stderr.write(f"\n{report}\n")
+    record_failure(report)
+
+
 def _bring_up(attempts: int = 2, timeout: float = 900) -> None:
     """``tools/field-bed.sh up``, once more after a clean ``down`` when the first attempt fails:
     the bed composes four beds of real daemons, and one of them failing to start once on a
@@ -242,13 +252,10 @@ def _bring_up(attempts: int = 2, timeout: float = 900) -> None:
             run_tool(FIELD_BED, "up", timeout=timeout)
             return
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
-            detail = f"{exc}\n{exc.output}" if isinstance(exc, subprocess.TimeoutExpired) else str(exc)
             run_tool(FIELD_BED, "down", check=False, timeout=600)
             if attempt == attempts:
-                unavailable(f"tools/field-bed.sh up failed {attempts} times; the last: {detail}")
-            report = f"FIELD BED: up attempt {attempt} failed, retrying after down: {detail}"
-            sys.stderr.write(f"\n{report}\n")
-            record_failure(report)
+                unavailable(f"tools/field-bed.sh up failed {attempts} times; the last: {_failure_detail(exc)}")
+            _report_retry(f"up attempt {attempt} failed, retrying after down", exc)
 
 
 @pytest.fixture(scope="package")
@@ -275,7 +282,11 @@ def field(field_bed):
     """The field bed in its known state (``up`` leaves it reset; later scenarios reset again)."""
     if not field_bed.fresh:
         t0 = time.monotonic()
-        run_tool(FIELD_BED, "reset", timeout=600)
+        try:
+            run_tool(FIELD_BED, "reset", timeout=600)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:   # once more, reported like up's retry
+            _report_retry("reset failed, retrying", exc)
+            run_tool(FIELD_BED, "reset", timeout=600)
         sys.stderr.write(f"\nfield bed reset in {time.monotonic() - t0:.1f} s\n")
     field_bed.fresh = False
     field_bed.domains = []
