@@ -35,6 +35,11 @@ API_PORTS = range(15880, 15900)   # e2e API processes (first free one on the cho
 API_HEADERS = {"OpenStack-API-Version": "instance-ha 1.3", "Content-Type": "application/json"}
 
 
+def failure_detail(exc: Exception) -> str:
+    """A bed script's failure as text: the error, and for a timeout what was still running."""
+    return f"{exc}\n{exc.output}" if isinstance(exc, subprocess.TimeoutExpired) else str(exc)
+
+
 def record_failure(text: str) -> None:
     """Append a bed failure to the lab's e2e-failures.log, which tools/run-tests prints after
     pytest's summary (the part of a long CI log that is still shown when it is cut)."""
@@ -141,20 +146,49 @@ def _script_env() -> dict:
 # --------------------------------------------------------------------------------------------
 # pacemaker
 # --------------------------------------------------------------------------------------------
-class PacemakerLab:
+class BedScript:
+    """One tools/<bed>.sh script, run the way every e2e fixture runs it."""
+
+    script: Path
+    startup_seconds = 0.0
+
+    def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
+        proc = run_script([str(self.script), *args], timeout, _script_env())
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"{self.script.name} {' '.join(args)} failed ({proc.returncode}): "
+                               f"{proc.stderr.strip()[-2000:]}")
+        return proc
+
+
+@contextlib.contextmanager
+def session_bed(lab: BedScript, name: str, *up_args: str):
+    """``lab`` up for a whole test session under the bed's lock; taken down at the end only when
+    this session brought it up. A bed that cannot start is reported by :func:`unavailable`."""
+    reason = _preconditions(f"the {name} bed")
+    if reason:
+        unavailable(reason)
+    with exclusive_bed(name):
+        was_up = lab.run("status", check=False).returncode == 0
+        t0 = time.monotonic()
+        try:
+            lab.run("up", *up_args, timeout=900)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            lab.run("down", check=False)
+            unavailable(f"{lab.script.name} up {' '.join(up_args)} failed: {failure_detail(exc)}")
+        lab.startup_seconds = time.monotonic() - t0
+        sys.stderr.write(f"\n{name} bed ready in {lab.startup_seconds:.1f} s\n")
+        yield lab
+        if not was_up:
+            lab.run("down", check=False)
+
+
+class PacemakerLab(BedScript):
     """Driver for tools/pacemaker-lab.sh plus read access to the live cluster state."""
 
     script = TOOLS / "pacemaker-lab.sh"
 
     def __init__(self) -> None:
         self.env: dict[str, str] = {}
-
-    def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
-        proc = run_script([str(self.script), *args], timeout, _script_env())
-        if check and proc.returncode != 0:
-            raise RuntimeError(f"pacemaker-lab.sh {' '.join(args)} failed ({proc.returncode}): "
-                               f"{proc.stderr.strip()[-2000:]}")
-        return proc
 
     def load_env(self) -> None:
         out = self.run("env").stdout
@@ -290,24 +324,9 @@ class PacemakerLab:
 
 @pytest.fixture(scope="session")
 def pacemaker_lab():
-    reason = _preconditions("the pacemaker bed")
-    if reason:
-        unavailable(reason)
-    with exclusive_bed("pacemaker"):
-        lab = PacemakerLab()
-        was_up = lab.run("status", check=False).returncode == 0
-        t0 = time.monotonic()
-        try:
-            lab.run("up", "3", timeout=900)
-        except (RuntimeError, subprocess.TimeoutExpired) as exc:
-            lab.run("down", check=False)
-            unavailable(f"tools/pacemaker-lab.sh up 3 failed: {exc}")
-        lab.startup_seconds = time.monotonic() - t0
-        sys.stderr.write(f"\npacemaker bed ready in {lab.startup_seconds:.1f} s\n")
+    with session_bed(PacemakerLab(), "pacemaker", "3") as lab:
         lab.load_env()
         yield lab
-        if not was_up:
-            lab.run("down", check=False)
 
 
 @pytest.fixture
@@ -320,18 +339,11 @@ def pcmk(pacemaker_lab):
 # --------------------------------------------------------------------------------------------
 # libvirt
 # --------------------------------------------------------------------------------------------
-class LibvirtLab:
+class LibvirtLab(BedScript):
     """Driver for tools/libvirt-lab.sh: the system libvirtd with tiny TCG domains."""
 
     script = TOOLS / "libvirt-lab.sh"
     uri = "qemu:///system"
-
-    def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
-        proc = run_script([str(self.script), *args], timeout, _script_env())
-        if check and proc.returncode != 0:
-            raise RuntimeError(f"libvirt-lab.sh {' '.join(args)} failed ({proc.returncode}): "
-                               f"{proc.stderr.strip()[-2000:]}")
-        return proc
 
     def domstate(self, name: str) -> str:
         return subprocess.run(["virsh", "-c", self.uri, "domstate", "--reason", name],
@@ -340,23 +352,8 @@ class LibvirtLab:
 
 @pytest.fixture(scope="session")
 def libvirt_lab():
-    reason = _preconditions("the libvirt bed")
-    if reason:
-        unavailable(reason)
-    with exclusive_bed("libvirt"):
-        lab = LibvirtLab()
-        was_up = lab.run("status", check=False).returncode == 0
-        t0 = time.monotonic()
-        try:
-            lab.run("up", timeout=900)
-        except (RuntimeError, subprocess.TimeoutExpired) as exc:
-            lab.run("down", check=False)
-            unavailable(f"tools/libvirt-lab.sh up failed: {exc}")
-        lab.startup_seconds = time.monotonic() - t0
-        sys.stderr.write(f"\nlibvirt bed ready in {lab.startup_seconds:.1f} s\n")
+    with session_bed(LibvirtLab(), "libvirt") as lab:
         yield lab
-        if not was_up:
-            lab.run("down", check=False)
 
 
 # --------------------------------------------------------------------------------------------

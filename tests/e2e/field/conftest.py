@@ -26,8 +26,8 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from novaclient import client as nova_client
 
-from tests.e2e.conftest import (TOOLS, _preconditions, exclusive_bed, record_failure, run_script, unavailable,
-                                wait_for)
+from tests.e2e.conftest import (TOOLS, _preconditions, exclusive_bed, failure_detail, record_failure, run_script,
+                                unavailable, wait_for)
 
 FIELD_BED = TOOLS / "field-bed.sh"
 NOVA_LAB = TOOLS / "nova-lab.sh"
@@ -232,12 +232,8 @@ def bed_locks():
         yield
 
 
-def _failure_detail(exc: Exception) -> str:
-    return f"{exc}\n{exc.output}" if isinstance(exc, subprocess.TimeoutExpired) else str(exc)
-
-
 def _report_retry(what: str, exc: Exception) -> None:
-    report = f"FIELD BED: {what}: {_failure_detail(exc)}"
+    report = f"FIELD BED: {what}: {failure_detail(exc)}"
     sys.stderr.write(f"\n{report}\n")
     record_failure(report)
 
@@ -254,7 +250,7 @@ def _bring_up(attempts: int = 2, timeout: float = 900) -> None:
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             run_tool(FIELD_BED, "down", check=False, timeout=600)
             if attempt == attempts:
-                unavailable(f"tools/field-bed.sh up failed {attempts} times; the last: {_failure_detail(exc)}")
+                unavailable(f"tools/field-bed.sh up failed {attempts} times; the last: {failure_detail(exc)}")
             _report_retry(f"up attempt {attempt} failed, retrying after down", exc)
 
 
