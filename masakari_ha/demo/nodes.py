@@ -8,8 +8,10 @@
   host_status).
 * A guest crash is mapped by the instance monitor's libvirt event table
   (LIFECYCLE/STOPPED/FAILED → ``STOPPED_FAILED``) into the instance monitor's envelope.
-* Both deliver through the monitors' on-disk spool and sender thread, which POST to the API
-  with a Keystone token found through the catalog, as the real monitors do.
+* Each path delivers through its monitor's own on-disk spool and sender thread, which POST
+  to the API with a Keystone token found through the catalog, as the real monitors do, and
+  record the monitors' metrics (spool depth, notifications queued and sent) as the real
+  monitors' runtime does: ``masakari-ha-all``'s ``/metrics`` shows them.
 
 The simulated pacemaker does not fence itself (no STONITH device): a killed host is reported
 ``host_status=UNKNOWN`` and the engine's ``maas`` fencing driver powers it off in the MAAS
@@ -25,6 +27,7 @@ import threading
 import time
 from typing import Any
 
+from monitors import metrics as monitor_metrics
 from monitors.host import decision
 from monitors.host.crmmon import ClusterStatus, FenceEvent, Node
 from monitors.host.monitor import HostMonitor
@@ -123,18 +126,36 @@ class SimulatedNodes:
         self.poster = ApiPoster(env, *SERVICE_USER)
         self._results: list[tuple[dict[str, Any], Result]] = []
         self._results_cv = threading.Condition()
-        self.notifier = Notifier(Spool(os.path.join(directory, "spool")), self.poster.post,
-                                 initial_delay=0.2, max_delay=2.0, on_result=self._on_result)
+        self.host_notifier = self._notifier(directory, "hostmonitor")
+        self.instance_notifier = self._notifier(directory, "instancemonitor")
         self.host_monitor = HostMonitor(
-            self.pacemaker, CONTROLLER, self.notifier,
+            self.pacemaker, CONTROLLER, self.host_notifier,
             decision.Settings(monitoring_samples=2, fencing_wait_timeout=0),
             os.path.join(directory, "hostmonitor-state.json"))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def _notifier(self, directory: str, monitor: str) -> Notifier:
+        """One monitor's spool and sender, with the metrics hooks of monitors.runtime."""
+        spool = Spool(os.path.join(directory, monitor, "spool"))
+
+        def on_submit(body: dict[str, Any], queued: bool) -> None:
+            monitor_metrics.record_queued(monitor, body, queued)
+            monitor_metrics.set_spool_depth(monitor, len(spool))
+
+        def on_result(entry: Any, result: Result) -> None:
+            monitor_metrics.record_attempt(monitor, entry.body, result.outcome.value)
+            monitor_metrics.set_spool_depth(monitor, len(spool))
+            self._on_result(entry, result)
+
+        monitor_metrics.set_spool_depth(monitor, len(spool))
+        return Notifier(spool, self.poster.post, initial_delay=0.2, max_delay=2.0,
+                        on_result=on_result, on_submit=on_submit)
+
     # -- lifecycle -----------------------------------------------------------------------
     def start(self, api_url: str) -> None:
-        self.notifier.start()
+        self.host_notifier.start()
+        self.instance_notifier.start()
         self._thread = threading.Thread(
             target=self.host_monitor.run, args=(self.conf.simulation.monitor_interval, self._stop),
             name="sim-hostmonitor", daemon=True)
@@ -144,7 +165,8 @@ class SimulatedNodes:
 
     def stop(self) -> None:
         self._stop.set()
-        self.notifier.stop()
+        self.host_notifier.stop()
+        self.instance_notifier.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -202,7 +224,7 @@ class SimulatedNodes:
         LOG.info("SIMULATION: guest %s (%s) on %s crashed; libvirt event %s/%s", uuid,
                  server.name, server.host, event, vir_event)
         mark = self._mark()
-        self.notifier.submit(body)
+        self.instance_notifier.submit(body)
         found = self._wait_result(
             lambda b: b["notification"]["payload"].get("instance_uuid") == uuid, mark, timeout)
         return {"instance": uuid, "host": server.host, "name": server.name,
@@ -274,7 +296,8 @@ class SimulatedNodes:
                                                          "source_host_uuid", "status",
                                                          "generated_time", "payload")}
                                   for n in notifications],
-                "api_error": api_error, "spooled": len(self.notifier.spool)}
+                "api_error": api_error,
+                "spooled": len(self.host_notifier.spool) + len(self.instance_notifier.spool)}
 
 
 def _describe(body: dict[str, Any], result: Result) -> dict[str, Any]:
