@@ -1,19 +1,14 @@
-"""The monitors' Prometheus metrics move with what the monitors do, and the endpoint's
-registry shows the monitors' families only (not the API's and engine's)."""
+"""The monitors' Prometheus metrics move with what the host monitor decides, and the
+endpoint's registry shows the monitors' families only (not the API's and engine's). The
+process monitor's (real restart commands) and the HTTP endpoint are tested in
+tests/functional/monitors."""
 
-import socket
-
-import pytest
-import yaml
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitors import conf as monitors_conf
-from monitors import metrics, runtime
+from monitors import metrics
 from monitors.host.decision import Settings
 from monitors.host.monitor import HostMonitor
-from monitors.process import proc
-from monitors.process.monitor import ProcessMonitor
 from tests.unit.monitors.test_host_monitor_cycle import ListSink, Samples
 
 
@@ -63,43 +58,3 @@ def test_host_monitor_failed_sample(xml):
     before = scrape()
     mon.cycle()
     assert delta(before, scrape(), "masakari_ha_monitor_host_samples_total", result="failed") == 1
-
-
-def test_process_restarts_by_process_and_outcome(tmp_path):
-    marker = tmp_path / "up"
-    argv = ("/usr/bin/python3", "/opt/metrics-test/worker.py")
-    plist = tmp_path / "process_list.yaml"
-    plist.write_text(yaml.safe_dump([{"process_name": " ".join(argv),
-                                      "restart_command": ["touch", str(marker)]}]))
-
-    def scan():
-        return [proc.ProcInfo(7, argv, argv[0])] if marker.exists() else []
-    mon = ProcessMonitor(str(plist), "h", ListSink(), restart_retries=0, restart_interval=0,
-                         scan=scan, sleep=lambda _s: None)
-    before = scrape()
-    mon.cycle()                                   # down -> touch -> up: one successful restart
-    after = scrape()
-    name = "masakari_ha_monitor_process_restarts_total"
-    assert delta(before, after, name, process=" ".join(argv), outcome="success") == 1
-    marker.unlink()
-    plist.write_text(yaml.safe_dump([{"process_name": " ".join(argv),
-                                      "restart_command": ["false"]}]))
-    mon.cycle()                                   # restart fails: STOPPED, failed gauge 1
-    last = scrape()
-    assert delta(after, last, name, process=" ".join(argv), outcome="failure") == 1
-    assert last[("masakari_ha_monitor_process_failed", frozenset())] == 1
-
-
-def test_metrics_are_off_by_default_and_a_busy_port_is_a_clear_error(capsys):
-    conf = monitors_conf.new_conf()
-    conf([], default_config_files=[])
-    assert conf.metrics.listen_port == 0
-    assert runtime.start_metrics(conf, "hostmonitor") is None
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        conf.set_override("listen_port", busy.getsockname()[1], group="metrics")
-        with pytest.raises(SystemExit) as exc:
-            runtime.start_metrics(conf, "hostmonitor")
-    assert exc.value.code == 2
-    assert "masakari-ha-hostmonitor: cannot serve metrics on 127.0.0.1:" in capsys.readouterr().err
