@@ -247,3 +247,31 @@ def test_phantom_does_not_hide_a_later_fencing_success(xml):
     later = decision.evaluate(st(xml, FENCED_LATER), "remote2", records,
                               T_BEFORE_KILL + 60, CONFIRM)
     assert [n["payload"]["host_status"] for n in sent(later)] == ["NORMAL"]
+
+
+def kinds(out):
+    return [[(d.node, d.kind) for d in o] for o in out]
+
+
+def test_every_decision_has_its_kind(xml):
+    """The kinds are the host monitor's decisions metric: a notification always comes with a
+    reported_* kind, waiting/transition/baseline decisions with theirs."""
+    settings = Settings(fencing_wait_timeout=10, recovery_confirm_time=10)
+    records, out = run([st(xml, HEALTHY), st(xml, PENDING), st(xml, PENDING), st(xml, PENDING),
+                        st(xml, FENCED_LATER), phantom(xml), st(xml, HEALTHY),
+                        st(xml, HEALTHY), st(xml, HEALTHY)], settings=settings)
+    got = kinds(out)
+    assert got[0] == [("ctl1", decision.BASELINE), ("remote1", decision.BASELINE),
+                      ("remote3", decision.BASELINE)]
+    assert got[1] == [("remote1", decision.FENCING_WAIT)]
+    assert got[3] == [("remote1", decision.REPORTED_STOPPED_UNKNOWN)]
+    assert got[4] == [("remote1", decision.REPORTED_STOPPED_NORMAL)]
+    assert got[5] == [("remote1", decision.IN_TRANSITION)]
+    assert got[6] == [("remote1", decision.RECOVERY_PENDING)]
+    assert got[8] == [("remote1", decision.REPORTED_STARTED)]
+    for o in out:
+        for d in o:
+            assert (d.notification is not None) == d.kind.startswith("reported_"), d
+    blocked = st(xml, HEALTHY, **{'with_quorum="true"': 'with_quorum="false"'})
+    assert kinds([decision.evaluate(blocked, "remote2", {}, 0, Settings())]) == \
+        [[("remote2", decision.BLOCKED)]]
