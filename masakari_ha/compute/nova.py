@@ -223,11 +223,12 @@ class NovaClient:
         )
         return [s for s in map(_convert.service, found) if s.host == host and s.binary == COMPUTE_BINARY]
 
-    def disable_service(self, host: str, reason: str) -> ComputeService:
+    def disable_service(self, host: str, reason: str, *, refresh: bool = True) -> ComputeService:
         """Disable scheduling to ``host`` with ``reason``; already disabled → no change.
 
         An existing disabled reason (an operator's) is kept. Returns the service as Nova
-        shows it afterwards.
+        shows it afterwards; with ``refresh=False`` as it was read before the change (its
+        id, for a caller that changes it again next and reads it then).
         """
         svc = self.get_compute_service(host)
         if svc.disabled:
@@ -237,7 +238,7 @@ class NovaClient:
         LOG.info("Disabling compute service %s on host %s: %s", svc.id, host, reason)
         self._call("disable compute service",
                    lambda: self._client.services.disable_log_reason(svc.id, reason), host=host)
-        return self.get_compute_service(host)
+        return self.get_compute_service(host) if refresh else svc
 
     def enable_service(self, host: str) -> ComputeService:
         """Enable scheduling to ``host``; already enabled → no change."""
@@ -249,18 +250,20 @@ class NovaClient:
         self._call("enable compute service", lambda: self._client.services.enable(svc.id), host=host)
         return self.get_compute_service(host)
 
-    def force_down(self, host: str, forced: bool) -> ComputeService:
+    def force_down(self, host: str, forced: bool, *, service: ComputeService | None = None) -> ComputeService:
         """Set (``forced=True``) or clear Nova's ``forced_down`` flag of ``host``'s service.
 
         Forcing down lets evacuation start at once instead of after Nova's heartbeat
         timeout. Clearing raises :class:`ForceUpRefused` while ``done`` evacuation
         records remain (Nova clears them when the host's nova-compute restarts).
-        No change when the flag already has the wanted value.
+        No change when the flag already has the wanted value. ``service``: the service as
+        the caller just read it (saves reading it again). Returns it as Nova shows it
+        afterwards.
         """
         if not self.capabilities.force_down:
             raise exc.NovaUnsupported(
                 f"Nova force down for host {host} needs microversion >= 2.11, negotiated {self.microversion}")
-        svc = self.get_compute_service(host)
+        svc = service if service is not None and service.host == host else self.get_compute_service(host)
         if svc.forced_down == forced:
             LOG.info("Compute service %s on host %s already has forced_down=%s", svc.id, host, forced)
             return svc

@@ -159,10 +159,13 @@ engine_opts = [
         min=0.05,
         mutable=True,
         help="Seconds between two reads of a failed host's evacuation records while its "
-        "evacuations are in flight. One round is one os-migrations list per failed host, "
+        "evacuations are in flight (half of it while the previous read found newly finished "
+        "ones: they finish in a wave). One round is one os-migrations list per failed host, "
         "whatever its number of guests, plus one GET per guest whose record turned done; so "
         "Nova's load does not grow with the guests, and a guest is confirmed at most this long "
-        "after Nova finished it. verify_interval still paces every other wait.",
+        "after Nova finished it. An engine has at most 4 such lists in flight, so with many "
+        "failed hosts the rounds space out instead of multiplying the load. verify_interval "
+        "still paces every other wait.",
     ),
     cfg.IntOpt(
         "max_evacuations_per_target_host",

@@ -56,13 +56,22 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+#: os-migrations reads in flight at once in one engine, across all failed hosts. With many
+#: hosts failing together each host's rounds space out by themselves (a round waits for a
+#: free read) instead of multiplying the load on nova-api by the number of hosts.
+MAX_CONCURRENT_RECORD_READS = 4
+_record_reads = threading.BoundedSemaphore(MAX_CONCURRENT_RECORD_READS)
+
+
 class MigrationWatch:
     """A failed host's evacuation records, shared by the confirmations of all its guests.
 
-    Listed at most once per ``interval`` (one call per host instead of two per guest and
-    poll), so a host with hundreds of guests in flight does not flood Nova's API. The
-    interval defaults to ``[engine] evacuation_poll_interval``, read at each round so a
-    configuration reload applies to evacuations in flight.
+    Listed at most once per round (one call per host instead of two per guest and poll),
+    so a host with hundreds of guests in flight does not flood Nova's API. A round lasts
+    ``[engine] evacuation_poll_interval`` (read at each round, so a configuration reload
+    applies to evacuations in flight), half of it while the previous round found newly
+    finished evacuations: they finish in a wave (all were requested within a second or
+    two and take about as long), so once the wave started the rest follow shortly.
     """
 
     def __init__(self, nova, failed_host: str, interval: float | None = None):
@@ -72,17 +81,36 @@ class MigrationWatch:
         self._lock = threading.Lock()
         self._listed_at = float("-inf")
         self._by_instance: dict[str, list] = {}
+        self._finished: set[str] = set()
+        self._progressing = False
 
     @property
     def interval(self) -> float:
+        """The base round length."""
         return self._interval if self._interval is not None else CONF.engine.evacuation_poll_interval
 
+    @property
+    def fastest_interval(self) -> float:
+        """How often a waiting guest looks at the shared records (the shortest round)."""
+        return self.interval / 2
+
+    def _round(self) -> float:
+        return self.fastest_interval if self._progressing else self.interval
+
     def records(self, instance_uuid: str) -> list:
+        """The evacuation records of ``instance_uuid`` from the failed host, at most one
+        round old (listed again first when the round is over)."""
         with self._lock:
-            if time.monotonic() - self._listed_at >= self.interval:
+            if time.monotonic() - self._listed_at >= self._round():
+                with _record_reads:
+                    listed = self.nova.list_evacuations(source_compute=self.failed_host)
                 by_instance: dict[str, list] = {}
-                for record in self.nova.list_evacuations(source_compute=self.failed_host):
+                for record in listed:
                     by_instance.setdefault(record.instance_uuid, []).append(record)
+                finished = {r.id for r in listed
+                            if r.status in planning.MIGRATION_DONE | planning.MIGRATION_FAILED}
+                self._progressing = bool(finished - self._finished)
+                self._finished = finished
                 self._by_instance = by_instance
                 self._listed_at = time.monotonic()
             return list(self._by_instance.get(instance_uuid, ()))
@@ -228,7 +256,7 @@ class GuestEvacuation:
             return server if verdict.confirmed else None
 
         try:
-            return self.control.wait_for(probe, CONF.wait_period_after_evacuation, self.watch.interval,
+            return self.control.wait_for(probe, CONF.wait_period_after_evacuation, self.watch.fastest_interval,
                                          f"evacuation of instance {self.uuid} from {self.failed_host}")
         except WaitTimeout as error:
             raise EvacuationFailed(f"Failed reason: timeout. {error}") from error

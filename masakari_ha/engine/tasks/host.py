@@ -27,12 +27,12 @@ class DisableComputeServiceTask(MasakariTask):
     def execute(self, host_name):
         self.update_details(f"Disabling compute service on host: '{host_name}'", 0.0)
         nova = self.novaclient
-        service = nova.disable_service(host_name, CONF.host_failure.service_disable_reason)
         force = nova.capabilities.force_down
+        # Read once, disable, force down, read once (not a read before and after each).
+        service = nova.disable_service(host_name, CONF.host_failure.service_disable_reason, refresh=not force)
         if force:
-            service = nova.force_down(host_name, True)
-        # Both calls return the service as Nova shows it afterwards: the first check needs
-        # no extra read.
+            service = nova.force_down(host_name, True, service=service)
+        # The service as Nova shows it after the changes: the first check needs no read.
         seen = [service]
 
         def confirmed():
