@@ -20,7 +20,8 @@ What a newcomer does, checked end to end:
 4. Both notifications must reach ``finished``: the crashed guest ACTIVE again on its host,
    every guest of the killed host ACTIVE on another host. The API's ``/metrics`` must parse
    with prometheus_client's text parser and its notification, recovery, restart, evacuation
-   and fencing counters must have moved by exactly what happened.
+   and fencing counters must have moved by exactly what happened, as must the simulated
+   monitors' sent counters (their spool depth back at 0).
 5. The service's process group gets SIGTERM (always) and must exit, remove its
    ``simulation.json`` and free its ports.
 
@@ -397,6 +398,11 @@ def test_readme_first_command_in_a_fresh_clone(fresh_clone, tmp_path, record_pro
                      outcome="success") == len(on_killed)
         assert moved(before, after, "masakari_ha_fencing_attempts_total",
                      driver="maas", result="fenced") == 1
+        # ... and the (simulated) monitors' own: delivered, nothing left in their spools.
+        for monitor, ntype in (("instancemonitor", "VM"), ("hostmonitor", "COMPUTE_HOST")):
+            assert moved(before, after, "masakari_ha_monitor_notifications_sent_total",
+                         monitor=monitor, type=ntype, outcome="accepted") == 1, monitor
+            assert after[("masakari_ha_monitor_spool_depth", (("monitor", monitor),))] == 0
     finally:
         service.stop()
         times["total"] = time.monotonic() - started
