@@ -9,7 +9,7 @@ never enters the project's venv.
 
 Measured, for each system/configuration, by the same light load generator
 (``benchmarks/loadgen.py``: one forked process per client, one raw keep-alive socket each,
-127.0.0.1 only, fixed duration, window opening when every client is connected):
+127.0.0.1 only, a warm-up of unrecorded load, then a fixed window):
 
 * POST /v1/notifications (COMPUTE_HOST), every request from another host (a pool of hosts,
   generated_time moved past the duplicate window on each round), with 1 and with 8 clients;
@@ -237,13 +237,13 @@ def measure(system, args, hostnames: list[str], get_segment: str, intake: bool =
     if intake:
         for clients in (1, 8):
             r = run_load(system.port, clients, args.intake_seconds(system), intake_request(hostnames, 0), 202,
-                         f"POST notifications c={clients}", offset=offset)
+                         f"POST notifications c={clients}", offset=offset, warmup=args.warmup)
             offset = r.next_index + clients
             results.append(r)
     for clients in (1, 8):
         results.append(run_load(system.port, clients, args.duration,
                                 lambda i: ("GET", f"/v1/segments/{get_segment}/hosts", None), 200,
-                                f"GET 500 hosts c={clients}"))
+                                f"GET 500 hosts c={clients}", warmup=args.warmup))
     return results
 
 
@@ -284,6 +284,8 @@ def main(argv=None) -> int:
                         help="threads per worker process for both: ours' masakari_api_threads (default 8) "
                              "and upstream's uwsgi --threads")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--warmup", type=float, default=3.0,
+                        help="seconds of unrecorded load before each measurement (both systems)")
     parser.add_argument("--delay-duration", type=float, default=20.0,
                         help="seconds per intake measurement of upstream with notification_delay_max > 0")
     parser.add_argument("--upstream-venv", default=DEFAULT_VENV)
@@ -322,8 +324,9 @@ def main(argv=None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print()
-    print(f"API benchmark: db={args.db}, {args.workers} worker processes each, {os.cpu_count()} CPUs, "
-          f"{args.duration:.0f} s per measurement ({args.delay_duration:.0f} s for delay 5), 127.0.0.1")
+    print(f"API benchmark: db={args.db}, {args.workers} worker processes each ({args.threads} threads), "
+          f"{os.cpu_count()} CPUs, {args.duration:.0f} s per measurement ({args.delay_duration:.0f} s for "
+          f"delay 5) after {args.warmup:.0f} s warm-up, 127.0.0.1")
     print(f"| {'system':<54} | {'measurement':<22} | {'req/s':>9} | {'p50 ms':>9} | {'p99 ms':>9} | {'n':>6} |")
     print(f"|{'-' * 56}|{'-' * 24}|{'-' * 11}|{'-' * 11}|{'-' * 11}|{'-' * 8}|")
     for label, results in table.items():

@@ -9,8 +9,11 @@ generator must cost as little CPU as possible and must not add latency of its ow
   HTTP/1.1 bytes built before the clock starts; the response parser reads the status
   line, ``Content-Length`` / chunked / close-delimited bodies and nothing else (no
   ``http.client`` / ``email`` header parsing);
-* the measurement window opens when every client is connected and ready, and closes at a
-  fixed deadline; a request still in flight at the deadline counts for latency only.
+* every client is connected and ready, then all send for ``warmup`` seconds unrecorded
+  (the servers' threads open their database connections and fill their caches: without
+  this the first second of an 8-client run alone filled the p99), then the measurement
+  window opens and closes at a fixed deadline; a request still in flight at the deadline
+  counts for latency only, a request started before the window not at all.
 
 Each client takes request numbers ``k, k + clients, k + 2*clients, ...`` so requests are
 distinct across clients (the intake benchmark needs distinct notifications).
@@ -142,7 +145,7 @@ class Connection:
         return status, close
 
 
-def _client(port, index, clients, make_request, expect, seconds, ready, go, deadline, out):
+def _client(port, index, clients, make_request, expect, ready, go, window, out):
     conn = Connection(port)
     lat, codes, errors, in_window = [], {}, 0, 0
     i = index
@@ -152,35 +155,39 @@ def _client(port, index, clients, make_request, expect, seconds, ready, go, dead
         errors += 1
     ready.release()
     go.wait()
-    stop_at = deadline.value
+    start_at, stop_at = window[0], window[1]
     while time.monotonic() < stop_at:
         method, path, body = make_request(i)
         i += clients
         request = build_request(port, method, path, body)
+        recorded = time.monotonic() >= start_at
         try:
             if conn.sock is None:
                 conn.connect()
+            recorded = time.monotonic() >= start_at
             t = time.perf_counter()
             status, close = conn.roundtrip(request)
             dt = time.perf_counter() - t
         except (OSError, ValueError, IndexError):
-            errors += 1
+            errors += recorded
             conn.close()
+            continue
+        if close:
+            conn.close()
+        if not recorded:
             continue
         codes[status] = codes.get(status, 0) + 1
         if status == expect:
             lat.append(dt)
             in_window += time.monotonic() <= stop_at
-        if close:
-            conn.close()
     conn.close()
     out.put((lat, codes, errors, in_window, i))
 
 
 def run_load(port: int, clients: int, seconds: float, make_request, expect: int, label: str,
-             offset: int = 0) -> Result:
-    """``clients`` forked client processes, each on one keep-alive connection, for
-    ``seconds`` once all are connected.
+             offset: int = 0, warmup: float = 0.0) -> Result:
+    """``clients`` forked client processes, each on one keep-alive connection: ``warmup``
+    seconds unrecorded once all are connected, then ``seconds`` measured.
 
     ``make_request(i) -> (method, path, body_bytes|None)`` for request number ``i``
     (``offset`` + a per-client stride); only responses with status ``expect`` count as
@@ -188,22 +195,23 @@ def run_load(port: int, clients: int, seconds: float, make_request, expect: int,
     """
     ready = _CTX.Semaphore(0)
     go = _CTX.Event()
-    deadline = _CTX.Value("d", 0.0)
+    window = _CTX.Array("d", 2)
     out = _CTX.Queue()
     procs = [_CTX.Process(target=_client, daemon=True,
-                          args=(port, offset + k, clients, make_request, expect, seconds,
-                                ready, go, deadline, out))
+                          args=(port, offset + k, clients, make_request, expect,
+                                ready, go, window, out))
              for k in range(clients)]
     for proc in procs:
         proc.start()
     for _ in procs:
         ready.acquire()
-    # CLOCK_MONOTONIC is system-wide on Linux: the same deadline for every process
-    deadline.value = time.monotonic() + seconds
+    # CLOCK_MONOTONIC is system-wide on Linux: the same window for every process
+    start_at = time.monotonic() + warmup
+    window[0], window[1] = start_at, start_at + seconds
     go.set()
     result = Result(label, clients, seconds, next_index=offset)
     for _ in procs:
-        lat, codes, errors, in_window, next_index = out.get(timeout=seconds + 180)
+        lat, codes, errors, in_window, next_index = out.get(timeout=warmup + seconds + 180)
         result.latencies.extend(lat)
         result.errors += errors
         result.in_window += in_window
