@@ -69,8 +69,6 @@ def create_app(conf, *, engine_client=None, auth_wrapper=None):
         matrix runs without a Keystone. Ignored under noauth.
     :returns: a WSGI callable.
     """
-    # Fault messages are lazy oslo.i18n Messages, translated per request when rendered.
-    i18n.enable_lazy()
     flask_app = Flask("masakari_ha.api")
     flask_app.config["MAX_CONTENT_LENGTH"] = conf.max_request_body_size
     flask_app.json.sort_keys = False

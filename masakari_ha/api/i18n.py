@@ -16,19 +16,20 @@ values (``kwargs``): :func:`lazy_message` re-creates their message as a translat
 from __future__ import annotations
 
 import oslo_i18n
+from oslo_i18n import _message
 
 DOMAIN = "masakari_ha"
 ENGLISH = "en_US"
 
-_translators = oslo_i18n.TranslatorFactory(domain=DOMAIN)
 
-# ``_("text")``: a lazy Message once :func:`enable_lazy` ran (create_app does), else str.
-_ = _translators.primary
+def _(msgid: str) -> str:
+    """A lazy Message of the ``masakari_ha`` domain, translated when rendered.
 
-
-def enable_lazy() -> None:
-    """Make ``_()`` return lazy Messages (translated at render time), process-wide."""
-    oslo_i18n.enable_lazy()
+    Built directly rather than through ``oslo_i18n.enable_lazy()``: that switch is
+    process-wide and would turn every library's ``_()`` lazy too (``"x" + message``
+    raises on a lazy Message), also in masakari-ha-all's engine.
+    """
+    return _message.Message(msgid, domain=DOMAIN)
 
 
 def available_languages() -> list[str]:
@@ -44,8 +45,7 @@ def best_language(accept_languages) -> str | None:
 
 
 def _is_lazy(message) -> bool:
-    # oslo.i18n's Message (a str subclass) is not exported; it is the str with a msgid.
-    return hasattr(message, "msgid") and hasattr(message, "translation")
+    return isinstance(message, _message.Message)
 
 
 def lazy_message(error) -> str:

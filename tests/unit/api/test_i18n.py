@@ -1,14 +1,15 @@
 """How fault messages become lazily translatable (no catalog involved here)."""
 
-import pytest
+from oslo_i18n import _lazy
 
 from masakari_ha import exception
 from masakari_ha.api import i18n
 
 
-@pytest.fixture(autouse=True)
-def lazy():
-    i18n.enable_lazy()
+def test_process_wide_lazy_switch_stays_off():
+    """Only our own messages are lazy: other libraries' _() keep returning str."""
+    i18n.lazy_message(exception.Unauthorized())
+    assert _lazy.USE_LAZY is False
 
 
 def test_formatted_message_is_rebuilt_from_its_format():
