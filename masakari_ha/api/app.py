@@ -28,6 +28,7 @@ from oslo_middleware import http_proxy_to_wsgi
 from werkzeug import exceptions as http_exceptions
 
 from masakari_ha import exception
+from masakari_ha.conf import middleware as middleware_opts
 from masakari_ha.api import (
     auth,
     common,
@@ -116,6 +117,7 @@ def wrap_oslo_middleware(application, conf):
     documents name the proxy. CORS (``[cors] allowed_origin``) answers preflights and
     decorates responses for the allowed origins.
     """
+    middleware_opts.register_opts(conf)   # idempotent; any ConfigOpts given to create_app
     if conf.oslo_middleware.enable_proxy_headers_parsing:
         application = http_proxy_to_wsgi.HTTPProxyToWSGI(application, conf)
         LOG.info("Proxy headers (Forwarded, X-Forwarded-*) are parsed "
