@@ -60,7 +60,7 @@ RECOVERY_TIMEOUT = 180
 FINAL = ("finished", "error", "failed", "ignored")
 #: variables of the caller that describe the machine (not masakari, not the test's venv)
 KEEP = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME",
-        "PYENV_ROOT", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+        "PYENV_ROOT", "PYENV_VERSION", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
         "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 
 
@@ -323,7 +323,8 @@ def test_readme_first_command_in_a_fresh_clone(fresh_clone, tmp_path, record_pro
         # Every fixed port is served by the process (no fallback to a free port).
         described = json.loads((state / "simulation.json").read_text())
         urls = [described[k] for k in ("api", "keystone", "nova", "maas", "control")]
-        assert sorted(int(re.search(r":(\d+)(/|$)", u).group(1)) for u in urls) == sorted(ports), urls
+        served = sorted(int(re.search(r":(\d+)(/|$)", url).group(1)) for url in urls)
+        assert served == sorted(ports), urls
         assert described["api"] == banner.api_url
         for name in ("OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_PROJECT_NAME"):
             assert name in banner.exports, f"the banner does not export {name}:\n{banner.text}"
@@ -332,7 +333,8 @@ def test_readme_first_command_in_a_fresh_clone(fresh_clone, tmp_path, record_pro
             assert any("pip install python-openstackclient python-masakariclient" in line
                        for line in banner.lines), banner.text
         operator = Operator(banner.environ(service.env), home)
-        assert operator.sim and Path(operator.sim).resolve().is_relative_to(fresh_clone.resolve()), (
+        sim = operator.sim
+        assert sim and Path(sim).resolve().is_relative_to(fresh_clone.resolve()), (
             "masakari-ha-sim is not found on the PATH the banner exports "
             f"({operator.env['PATH']})")
         before = metric_samples(root)

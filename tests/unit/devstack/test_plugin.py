@@ -355,7 +355,8 @@ def test_every_phase_as_stack_sh_unstack_sh_and_clean_sh(tmp_path):
 
     node.clear()
     node.run(*STACK_SH)
-    assert node.ini("etc/masakari-ha/masakari-ha.conf").get("DEFAULT", "auth_strategy") == "keystone"
+    written = node.ini("etc/masakari-ha/masakari-ha.conf")
+    assert written.get("DEFAULT", "auth_strategy") == "keystone"
     assert node.ini("etc/masakari-ha-monitors/monitors.conf").has_section("api")
     assert len([c for c in node.calls() if c[0] == "run_process"]) == 5
 
@@ -417,7 +418,8 @@ def test_readme_enable_plugin_lines_are_usable():
     """Every documented enable_plugin line: the plugin's name (the directory settings
     expects under $DEST), a git URL DevStack can clone (no placeholder), a branch."""
     text = (REPO / "devstack/README.rst").read_text()
-    lines = [line.split() for line in text.splitlines() if line.strip().startswith("enable_plugin ")]
+    lines = [line.split() for line in text.splitlines()
+             if line.strip().startswith("enable_plugin ")]
     assert len(lines) >= 2, "devstack/README.rst documents no enable_plugin line"
     settings = (REPO / "devstack/settings").read_text()
     for words in lines:
