@@ -94,7 +94,9 @@ def real_pip_cache() -> str | None:
     """The caller's pip cache directory (None when pip's cache is disabled)."""
     found = subprocess.run([sys.executable, "-m", "pip", "cache", "dir"], capture_output=True,
                            text=True, timeout=60)
-    return found.stdout.strip() or None if found.returncode == 0 else None
+    if found.returncode != 0 or not found.stdout.strip():
+        return None
+    return found.stdout.strip()
 
 
 def clean_environment(home: Path) -> dict[str, str]:
