@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import threading
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
 from masakari_ha import metrics as service_metrics
 
@@ -125,6 +125,23 @@ def record_attempt(monitor: str, body: dict[str, Any], outcome: str) -> None:
 def set_spool_depth(monitor: str, depth: int) -> None:
     """The notifications now waiting in the spool (masakari_ha's documented gauge)."""
     service_metrics.set_spool_depth(monitor, depth)
+
+
+def delivery_observers(monitor: str, spool: Any) -> dict[str, Callable[..., None]]:
+    """``on_submit``/``on_result`` keyword arguments for a
+    :class:`monitors.notifier.sender.Notifier` over ``spool`` that record this monitor's
+    delivery metrics (queued, sent, retries, spool depth); sets the depth now."""
+
+    def on_submit(body: dict[str, Any], queued: bool) -> None:
+        record_queued(monitor, body, queued)
+        set_spool_depth(monitor, len(spool))
+
+    def on_result(entry: Any, result: Any) -> None:
+        record_attempt(monitor, entry.body, result.outcome.value)
+        set_spool_depth(monitor, len(spool))
+
+    set_spool_depth(monitor, len(spool))
+    return {"on_submit": on_submit, "on_result": on_result}
 
 
 # -- host monitor ----------------------------------------------------------------------------

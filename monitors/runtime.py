@@ -107,19 +107,9 @@ def build_notifier(conf: cfg.ConfigOpts, monitor: str, retry_max: int,
     client = ApiClient(conf)
     LOG.info("%s: notifications go to %s; %d spooled from before", monitor, client.endpoint,
              len(spool))
-    metrics.set_spool_depth(monitor, len(spool))
-
-    def on_submit(body: dict[str, Any], queued: bool) -> None:
-        metrics.record_queued(monitor, body, queued)
-        metrics.set_spool_depth(monitor, len(spool))
-
-    def on_result(entry, result) -> None:
-        metrics.record_attempt(monitor, entry.body, result.outcome.value)
-        metrics.set_spool_depth(monitor, len(spool))
-
     return Notifier(spool, client.post, initial_delay=conf.spool.retry_initial_delay,
                     max_delay=float(retry_interval), alarm_after=retry_max,
-                    on_result=on_result, on_submit=on_submit)
+                    **metrics.delivery_observers(monitor, spool))
 
 
 def start_metrics(conf: cfg.ConfigOpts, monitor: str) -> "metrics.Endpoint | None":
