@@ -66,7 +66,7 @@ class _Metrics:
     """The metric objects, built once per process (see module docstring)."""
 
     def __init__(self) -> None:
-        from prometheus_client import Counter, Gauge, Histogram
+        from prometheus_client import Counter, Histogram
 
         self.notifications_received = Counter(
             "masakari_ha_notifications_received", "Notifications POSTed to the API, by type and "
@@ -92,9 +92,11 @@ class _Metrics:
         self.leases_taken_over = Counter(
             "masakari_ha_leases_taken_over", "Notifications whose expired claim (a dead or stuck "
             "engine's) this engine took over.")
-        self.spool_depth = Gauge(
-            "masakari_ha_monitor_spool_depth", "Notifications waiting in a monitor's on-disk "
-            "spool for delivery to the API.", ["monitor"], multiprocess_mode="livemax")
+        # Owned by the monitors (which must not import this package, see monitors.metrics);
+        # created here too so that every documented metric is listed from the start.
+        from monitors import metrics as monitor_metrics
+
+        self.spool_depth = monitor_metrics.spool_depth_gauge()
 
 
 def _get() -> _Metrics:

@@ -5,8 +5,8 @@ Names start with ``masakari_ha_monitor_``; counters end in ``_total`` when expos
 =================================================  =========================  ===============
 metric                                             labels                     monitor
 =================================================  =========================  ===============
-``masakari_ha_monitor_spool_depth`` (gauge)        monitor                    all (defined in
-                                                                              masakari_ha.metrics)
+``masakari_ha_monitor_spool_depth`` (gauge)        monitor                    all (also listed
+                                                                              by masakari_ha.metrics)
 ``notifications_queued_total``                     monitor, type, result      all
 ``notifications_sent_total``                       monitor, type, outcome     all
 ``send_retries_total``                             monitor, type              all
@@ -27,6 +27,13 @@ is created): inside ``masakari-ha-all`` the simulated host monitor's samples the
 up on the API's ``/metrics``. A monitor daemon serves them itself when ``[metrics]
 listen_port`` is set (:func:`serve`), showing only the monitors' metrics plus the process
 collector's, not the API's and engine's (which would always read zero there).
+
+This module imports nothing of the ``masakari_ha`` package: importing any of it runs
+``masakari_ha/__init__.py``, which selects oslo.service's backend and so loads futurist and
+eventlet (~250 modules, ~10 MB) into every monitor. The spool-depth gauge, documented with
+the service's metrics, is therefore owned here (:func:`spool_depth_gauge`) and
+:mod:`masakari_ha.metrics` takes it from this module, so the API's ``/metrics`` still lists
+it.
 """
 
 from __future__ import annotations
@@ -35,14 +42,13 @@ import threading
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from masakari_ha import metrics as service_metrics
-
 PREFIX = "masakari_ha_monitor_"
 #: Families of the default registry a monitor's endpoint shows besides its own.
 PROCESS_PREFIXES = ("process_", "python_")
 
 _lock = threading.Lock()
 _created: list[SimpleNamespace] = []   # the metrics, once created
+_spool_gauge: list[Any] = []            # the spool-depth gauge, once created
 
 
 def _create() -> SimpleNamespace:
@@ -101,6 +107,22 @@ def _get() -> SimpleNamespace:
     return _created[0]
 
 
+def spool_depth_gauge() -> Any:
+    """The ``masakari_ha_monitor_spool_depth`` gauge (label ``monitor``), created on first use
+    (once per process). Also created by :mod:`masakari_ha.metrics` with the service's
+    metrics, so that the API's ``/metrics`` lists it before any monitor ran."""
+    if not _spool_gauge:
+        with _lock:
+            if not _spool_gauge:
+                from prometheus_client import Gauge
+
+                _spool_gauge.append(Gauge(
+                    "masakari_ha_monitor_spool_depth", "Notifications waiting in a monitor's "
+                    "on-disk spool for delivery to the API.", ["monitor"],
+                    multiprocess_mode="livemax"))
+    return _spool_gauge[0]
+
+
 def _type(body: dict[str, Any]) -> str:
     return str(body.get("notification", {}).get("type", "unknown"))
 
@@ -124,7 +146,7 @@ def record_attempt(monitor: str, body: dict[str, Any], outcome: str) -> None:
 
 def set_spool_depth(monitor: str, depth: int) -> None:
     """The notifications now waiting in the spool (masakari_ha's documented gauge)."""
-    service_metrics.set_spool_depth(monitor, depth)
+    spool_depth_gauge().labels(monitor=monitor).set(depth)
 
 
 def delivery_observers(monitor: str, spool: Any) -> dict[str, Callable[..., None]]:
