@@ -9,7 +9,9 @@ never enters the project's venv.
 
 Measured, for each system/configuration, by the same light load generator
 (``benchmarks/loadgen.py``: one forked process per client, one raw keep-alive socket each,
-127.0.0.1 only, a warm-up of unrecorded load, then a fixed window):
+127.0.0.1 only, a warm-up of unrecorded load, then a fixed window). All systems are started
+and seeded first; then every measurement runs on each system in turn, so the load other work
+puts on the machine in a given minute hits all of them alike:
 
 * POST /v1/notifications (COMPUTE_HOST), every request from another host (a pool of hosts,
   generated_time moved past the duplicate window on each round), with 1 and with 8 clients;
@@ -44,6 +46,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -231,23 +234,22 @@ def ensure_upstream(venv: Path) -> None:
 
 # --------------------------------------------------------------------------- the run
 
-def measure(system, args, hostnames: list[str], get_segment: str, intake: bool = True) -> list[Result]:
-    results = []
-    offset = 0
-    if intake:
-        for clients in (1, 8):
-            r = run_load(system.port, clients, args.intake_seconds(system), intake_request(hostnames, 0), 202,
-                         f"POST notifications c={clients}", offset=offset, warmup=args.warmup)
-            offset = r.next_index + clients
-            results.append(r)
-    for clients in (1, 8):
-        results.append(run_load(system.port, clients, args.duration,
-                                lambda i: ("GET", f"/v1/segments/{get_segment}/hosts", None), 200,
-                                f"GET 500 hosts c={clients}", warmup=args.warmup))
-    return results
+MEASUREMENTS = (("POST", 1), ("POST", 8), ("GET", 1), ("GET", 8))
 
 
-def run_system(make_system, args, db_server: str | None, workdir: Path) -> tuple[str, list[Result]]:
+@dataclass
+class Prepared:
+    """A running, seeded system and its scratch database."""
+
+    name: str
+    system: System
+    db: object
+    pool: list[str]
+    get_segment: str
+    offset: int = 0   # next intake request number (requests stay distinct across measurements)
+
+
+def prepare(name: str, make_system, args, db_server: str | None, workdir: Path) -> Prepared:
     db = harness.ScratchDatabase.create(args.db, db_server, workdir / "db")
     system = None
     try:
@@ -261,15 +263,27 @@ def run_system(make_system, args, db_server: str | None, workdir: Path) -> tuple
         system.seed_hosts(get_seg, [f"get-{tag}-{i:05d}" for i in range(GET_HOSTS)])
         status, body = http_json(system.port, "GET", f"/v1/segments/{get_seg}/hosts")
         assert status == 200 and len(body["hosts"]) == GET_HOSTS, (status, len(body.get("hosts", [])))
-        results = measure(system, args, pool, get_seg)
-        for r in results:
-            log(f"{system.label}: {r.label}: {r.rps:.1f} req/s p50 {r.pct(50):.1f} ms p99 {r.pct(99):.1f} ms "
-                f"(n={r.ok}, statuses {r.codes}, errors {r.errors})")
-        return system.label, results
-    finally:
+        return Prepared(name, system, db, pool, get_seg)
+    except BaseException:
         if system is not None:
             system.stop()
         db.drop()
+        raise
+
+
+def measure_one(p: Prepared, args, kind: str, clients: int) -> Result:
+    """One measurement of one prepared system."""
+    if kind == "POST":
+        r = run_load(p.system.port, clients, args.intake_seconds(p.system), intake_request(p.pool, 0), 202,
+                     f"POST notifications c={clients}", offset=p.offset, warmup=args.warmup)
+        p.offset = r.next_index + clients
+    else:
+        path = f"/v1/segments/{p.get_segment}/hosts"
+        r = run_load(p.system.port, clients, args.duration, lambda i: ("GET", path, None), 200,
+                     f"GET 500 hosts c={clients}", warmup=args.warmup)
+    log(f"{p.system.label}: {r.label}: {r.rps:.1f} req/s p50 {r.pct(50):.1f} ms p99 {r.pct(99):.1f} ms "
+        f"(n={r.ok}, statuses {r.codes}, errors {r.errors})")
+    return r
 
 
 def fmt_row(label: str, r: Result) -> str:
@@ -311,17 +325,32 @@ def main(argv=None) -> int:
             runs.append((f"up-{worker_class}-{delay}",
                          lambda url, wd, wc=worker_class, d=delay: Upstream(
                              venv, url, args.workers, wd / f"upstream-{wc}-{d}", d, wc, args.threads)))
-    table: dict[str, list[Result]] = {}
+    # Every system is started and seeded first; then each measurement runs on every system in
+    # turn (ours between the two upstream servers without delay, usually upstream's best), so
+    # what the machine's other load does in a given minute hits all systems alike, instead of
+    # whichever system happened to be measured in that minute.
+    order = {"up-native-0": 0, "ours": 1, "up-uwsgi-0": 2}
+    runs.sort(key=lambda run: order.get(run[0], 3))
+    prepared: list[Prepared] = []
     failed = False
-    for name, make in runs:
-        try:
-            label, results = run_system(make, args, db_server, workdir / name)
-            table[label] = results
-        except Exception as exc:  # report a configuration that cannot run instead of aborting the rest
-            failed = True
-            log(f"{name}: FAILED: {exc} (logs kept in {workdir / name})")
+    table: dict[str, list[Result]] = {}
+    try:
+        for name, make in runs:
+            try:
+                prepared.append(prepare(name, make, args, db_server, workdir / name))
+            except Exception as exc:  # report a configuration that cannot run instead of aborting the rest
+                failed = True
+                log(f"{name}: FAILED: {exc} (logs kept in {workdir / name})")
+        for kind, clients in MEASUREMENTS:
+            for p in prepared:
+                table.setdefault(p.system.label, []).append(measure_one(p, args, kind, clients))
+    finally:
+        for p in prepared:
+            p.system.stop()
+            p.db.drop()
     if not failed:
         shutil.rmtree(workdir, ignore_errors=True)
+    table = dict(sorted(table.items(), key=lambda item: item[0] != "masakari_ha"))
 
     print()
     print(f"API benchmark: db={args.db}, {args.workers} worker processes each ({args.threads} threads), "
@@ -341,7 +370,7 @@ def main(argv=None) -> int:
     verdicts = []
     for i, mine in enumerate(ours):
         best = max((res[i] for res in upstream.values()), key=lambda r: r.rps)
-        best_p99 = min(res[i].pct(99) for res in upstream.values())
+        best_p99 = min((res[i].pct(99) for res in upstream.values() if res[i].ok), default=float("nan"))
         ratio = mine.rps / best.rps if best.rps else float("inf")
         p99_ratio = mine.pct(99) / best_p99 if best_p99 else float("nan")
         target = "intake >= 3x and p99 <= 1/3" if mine.label.startswith("POST") else "GET >= 5x"
