@@ -180,9 +180,17 @@ def run_upstream(bed: Bed, guests: int, timeout: float, phase: float) -> dict:
             time.sleep(1)
         total = time.monotonic() - t0
         result = {"seconds": total, "finished": done, "kill_phase": phase}
-        notes = sorted((n for n in stack.notifications()
-                        if n["type"] == "COMPUTE_HOST" and n["payload"].get("event") == "STOPPED"),
-                       key=lambda n: n["created_at"])
+        def stopped_notes() -> list[dict]:
+            return sorted((n for n in stack.notifications()
+                           if n["type"] == "COMPUTE_HOST" and n["payload"].get("event") == "STOPPED"),
+                          key=lambda n: n["created_at"])
+
+        # the engine marks the notification finished a few seconds after the last guest is ACTIVE
+        notes = stopped_notes()
+        finish_by = time.monotonic() + 60
+        while done and notes and notes[0]["status"] == "running" and time.monotonic() < finish_by:
+            time.sleep(1)
+            notes = stopped_notes()
         if notes:
             note = notes[0]
             result["notification_stored_after"] = _ts(note["created_at"]) - wall0
