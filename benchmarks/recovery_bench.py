@@ -18,7 +18,13 @@ Systems:
   for any engine;
 * ``baseline-2.96``: the same at microversion 2.96, where evacuated guests arrive stopped and
   are started as soon as they are (the floor for an engine that negotiates >= 2.95);
-* ``ours``: masakari_ha's EngineService (benchmarks/ours_runner.py, this venv, default options);
+* ``ours``: masakari_ha's EngineService (benchmarks/ours_runner.py, this venv, default options).
+  It negotiates 2.96 with the emulator but sends evacuate requests at 2.94 (``[host_failure]
+  keep_power_state_on_evacuation``: the fencing gate confirmed the host off), so guests arrive
+  running as at 2.53: ``baseline`` is its floor. Per guest it adds what ``baseline`` skips:
+  lock before and unlock after, one read to confirm, the shared evacuation-record polls;
+  before the first evacuation it claims, passes the gates, disables and forces down the
+  service and lists the host's guests;
 * ``upstream``: masakari 22.0.0 from PyPI, default options, so with its 180 s
   ``wait_period_after_service_update`` (benchmarks/upstream_runner.py in its own venv). Upstream
   does not force the service down, so the killed hosts turn ``down`` after Nova's

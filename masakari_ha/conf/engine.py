@@ -80,8 +80,9 @@ default_opts = [
         mutable=True,
         help="Guests of one failed host evacuated in parallel (plain threads; upstream used 3 "
         "green threads). The default lets a compute host with up to 128 guests be evacuated in "
-        "one wave: Nova's API only accepts the requests, the rebuilds run on the destination "
-        "computes. Also bounded by [engine] max_concurrent_evacuations, "
+        "one wave, as Nova's own 'nova host-evacuate' sends every evacuation of a host at once: "
+        "nova-api only accepts the requests, the scheduler spreads them and the rebuilds run "
+        "on many destination computes. Also bounded by [engine] max_concurrent_evacuations, "
         "max_evacuations_per_segment and max_evacuations_per_target_host.",
     ),
 ]
@@ -163,16 +164,18 @@ engine_opts = [
         "ones: they finish in a wave). One round is one os-migrations list per failed host, "
         "whatever its number of guests, plus one GET per guest whose record turned done; so "
         "Nova's load does not grow with the guests, and a guest is confirmed at most this long "
-        "after Nova finished it. An engine has at most 4 such lists in flight, so with many "
-        "failed hosts the rounds space out instead of multiplying the load. verify_interval "
-        "still paces every other wait.",
+        "after Nova finished it. An engine sends at most 4 such lists at once and 20 per "
+        "second, so with many failed hosts the rounds space out instead of multiplying the "
+        "load. verify_interval still paces every other wait.",
     ),
     cfg.IntOpt(
         "max_evacuations_per_target_host",
         default=32,
         min=1,
         mutable=True,
-        help="Evacuations in flight at once towards one chosen target host (reserved hosts).",
+        help="Evacuations in flight at once towards one chosen target host (reserved hosts). "
+        "Half of nova-compute's RPC worker pool (64 by default): more would only queue in the "
+        "message broker, and the other half stays free for the host's other work.",
     ),
 ]
 

@@ -124,46 +124,62 @@ def update_vmoves(notification_uuid: str, updates: Iterable[tuple[str, str, dict
 @db_session.retry_on_deadlock
 def record_progress(notification_uuid: str, name: str, message: str | None = None,
                     progress: float | None = None, state: str | None = None,
-                    order: Sequence[str] | None = None) -> None:
+                    order: Sequence[str] | None = None, timestamp: datetime.datetime | None = None) -> None:
     """Append to (creating if needed) the progress row of task ``name``.
 
     Rows keep upstream's format: ``progress_details`` is a JSON list of ``{"timestamp",
-    "message", "progress"}`` with progress as a string. ``position`` orders the rows as
-    upstream lists them: by ``order``, the running flow's configured task list (pre, main,
-    post), when given; rows of names not in it (the fencing gate, tasks only an earlier
-    phase's flow had) keep their relative order ahead of them. Without ``order`` a new
-    row goes last.
+    "message", "progress"}`` with progress as a string (``timestamp``: when it happened,
+    default now). ``position`` orders the rows as upstream lists them: by ``order``, the
+    running flow's configured task list (pre, main, post), when given; rows of names not
+    in it (the fencing gate, tasks only an earlier phase's flow had) keep their relative
+    order ahead of them. Without ``order`` a new row goes last.
     """
     with db_session.transaction(write=True) as session:
-        row = session.execute(
-            sa.select(_P).where(_P.c.notification_uuid == notification_uuid, _P.c.name == name)
-        ).first()
-        values = {}
-        if row is None:
-            position = session.execute(
-                sa.select(sa.func.coalesce(sa.func.max(_P.c.position), -1)).where(
-                    _P.c.notification_uuid == notification_uuid)
-            ).scalar_one() + 1
-            details = []
-        else:
-            details = json.loads(row.progress_details or "[]")
-        if message is not None:
-            value = progress if progress is not None else (row.progress if row is not None else 0.0)
-            details.append({"timestamp": str(_now()), "message": message, "progress": str(float(value))})
-            values["progress_details"] = json.dumps(details)
-        if progress is not None:
-            values["progress"] = float(progress)
-        if state is not None:
-            values["state"] = state
-        if row is None:
-            session.execute(sa.insert(_P).values(
-                notification_uuid=notification_uuid, position=position, name=name,
-                state=values.get("state", "RUNNING"), progress=values.get("progress", 0.0),
-                progress_details=values.get("progress_details", "[]"), created_at=models.utcnow()))
-        elif values:
-            session.execute(sa.update(_P).where(_P.c.id == row.id).values(updated_at=models.utcnow(), **values))
-        if order:
-            _renumber_progress(session, notification_uuid, list(order))
+        _record_progress(session, notification_uuid, name, message, progress, state, order, timestamp)
+
+
+@db_session.retry_on_deadlock
+def record_progress_batch(entries: Sequence[dict]) -> None:
+    """Several :func:`record_progress` calls (their keyword arguments) in one transaction,
+    applied in the given order."""
+    with db_session.transaction(write=True) as session:
+        for entry in entries:
+            _record_progress(session, entry["notification_uuid"], entry["name"], entry.get("message"),
+                             entry.get("progress"), entry.get("state"), entry.get("order"),
+                             entry.get("timestamp"))
+
+
+def _record_progress(session, notification_uuid, name, message, progress, state, order, timestamp) -> None:
+    row = session.execute(
+        sa.select(_P).where(_P.c.notification_uuid == notification_uuid, _P.c.name == name)
+    ).first()
+    values = {}
+    if row is None:
+        position = session.execute(
+            sa.select(sa.func.coalesce(sa.func.max(_P.c.position), -1)).where(
+                _P.c.notification_uuid == notification_uuid)
+        ).scalar_one() + 1
+        details = []
+    else:
+        details = json.loads(row.progress_details or "[]")
+    if message is not None:
+        value = progress if progress is not None else (row.progress if row is not None else 0.0)
+        details.append({"timestamp": str(timestamp or _now()), "message": message,
+                        "progress": str(float(value))})
+        values["progress_details"] = json.dumps(details)
+    if progress is not None:
+        values["progress"] = float(progress)
+    if state is not None:
+        values["state"] = state
+    if row is None:
+        session.execute(sa.insert(_P).values(
+            notification_uuid=notification_uuid, position=position, name=name,
+            state=values.get("state", "RUNNING"), progress=values.get("progress", 0.0),
+            progress_details=values.get("progress_details", "[]"), created_at=models.utcnow()))
+    elif values:
+        session.execute(sa.update(_P).where(_P.c.id == row.id).values(updated_at=models.utcnow(), **values))
+    if order:
+        _renumber_progress(session, notification_uuid, list(order))
 
 
 def progress_positions(current: Sequence[tuple[str, int]], order: Sequence[str]) -> list[str]:

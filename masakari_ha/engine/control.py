@@ -39,6 +39,9 @@ class RunControl:
         #: Task names of the flow running now, in its configured order (pre, main, post):
         #: the order ``recovery_workflow_details`` lists them in.
         self.progress_order: tuple[str, ...] = ()
+        #: Where progress messages go (a ProgressWriter, set by the processor); None:
+        #: written at once.
+        self.progress = None
         self._event = threading.Event()
         self.reason = ""
 

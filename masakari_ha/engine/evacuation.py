@@ -56,11 +56,43 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
-#: os-migrations reads in flight at once in one engine, across all failed hosts. With many
-#: hosts failing together each host's rounds space out by themselves (a round waits for a
-#: free read) instead of multiplying the load on nova-api by the number of hosts.
+#: os-migrations reads one engine sends, across all failed hosts: at most this many in
+#: flight and this many per second. One failed host needs at most 8 per second (rounds of
+#: 0.125 s); with many hosts failing together each host's rounds space out (40 hosts: one
+#: read per host every 2 s) instead of multiplying the load on nova-api by the number of
+#: hosts - reads that would otherwise take the capacity Nova needs for the evacuations.
 MAX_CONCURRENT_RECORD_READS = 4
-_record_reads = threading.BoundedSemaphore(MAX_CONCURRENT_RECORD_READS)
+MAX_RECORD_READS_PER_SECOND = 20.0
+
+
+class _ReadPacer:
+    """Admits os-migrations reads of this engine one after the other, evenly spaced."""
+
+    def __init__(self, concurrency: int, per_second: float):
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._spacing = 1.0 / per_second
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    @contextlib.contextmanager
+    def turn(self):
+        with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next)
+            self._next = at + self._spacing
+        if at > now:
+            time.sleep(at - now)  # bounded: (hosts waiting) / per_second
+        with self._slots:
+            yield
+
+
+_record_reads = _ReadPacer(MAX_CONCURRENT_RECORD_READS, MAX_RECORD_READS_PER_SECOND)
+
+#: Pause between two looks of a waiting guest; the look itself sleeps until the next round.
+PROBE_PAUSE = 0.01
+#: Longest wait for a failed host's first listing of evacuation records (queued behind
+#: other hosts' reads, or Nova slow to answer).
+FIRST_LISTING_TIMEOUT = 120.0
 
 
 class MigrationWatch:
@@ -72,13 +104,21 @@ class MigrationWatch:
     applies to evacuations in flight), half of it while the previous round found newly
     finished evacuations: they finish in a wave (all were requested within a second or
     two and take about as long), so once the wave started the rest follow shortly.
+
+    Guests waiting for their evacuation sleep until the next listing
+    (:meth:`records_after`) instead of each polling on its own clock: one of them keeps
+    time and lists, the others are woken once per round. With many hosts failing at once
+    the rounds are paced engine-wide (see :data:`MAX_RECORD_READS_PER_SECOND`), and the
+    waiting guests sleep as long.
     """
 
     def __init__(self, nova, failed_host: str, interval: float | None = None):
         self.nova = nova
         self.failed_host = failed_host
         self._interval = interval
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._busy = False  # one waiter keeps time or lists; the others wait for its round
+        self._round_no = 0
         self._listed_at = float("-inf")
         self._by_instance: dict[str, list] = {}
         self._finished: set[str] = set()
@@ -91,29 +131,74 @@ class MigrationWatch:
 
     @property
     def fastest_interval(self) -> float:
-        """How often a waiting guest looks at the shared records (the shortest round)."""
+        """The shortest round."""
         return self.interval / 2
 
     def _round(self) -> float:
         return self.fastest_interval if self._progressing else self.interval
 
     def records(self, instance_uuid: str) -> list:
-        """The evacuation records of ``instance_uuid`` from the failed host, at most one
-        round old (listed again first when the round is over)."""
-        with self._lock:
-            if time.monotonic() - self._listed_at >= self._round():
-                with _record_reads:
-                    listed = self.nova.list_evacuations(source_compute=self.failed_host)
-                by_instance: dict[str, list] = {}
-                for record in listed:
-                    by_instance.setdefault(record.instance_uuid, []).append(record)
-                finished = {r.id for r in listed
-                            if r.status in planning.MIGRATION_DONE | planning.MIGRATION_FAILED}
-                self._progressing = bool(finished - self._finished)
-                self._finished = finished
-                self._by_instance = by_instance
-                self._listed_at = time.monotonic()
-            return list(self._by_instance.get(instance_uuid, ()))
+        """The evacuation records of ``instance_uuid`` from any listing made since this
+        watch was created (listed first when there is none yet).
+
+        :raises WaitTimeout: no listing could be made (never an empty answer by default:
+            that would read as "never evacuated").
+        """
+        listed, round_no = self.records_after(instance_uuid, 0, timeout=FIRST_LISTING_TIMEOUT)
+        if not round_no:
+            raise WaitTimeout(f"Timed out after {FIRST_LISTING_TIMEOUT:g}s waiting for the evacuation "
+                              f"records of host {self.failed_host}.")
+        return listed
+
+    def records_after(self, instance_uuid: str, seen: int, timeout: float) -> tuple[list, int]:
+        """Wait (up to ``timeout``) for a listing newer than round ``seen``; return the
+        records of ``instance_uuid`` in the newest listing and its round number.
+
+        The waiter that finds nobody keeping time waits for the round to be due and lists;
+        a Nova error propagates to it (the others keep waiting: the next round retries).
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._round_no <= seen:
+                now = time.monotonic()
+                if now >= deadline:
+                    break
+                if self._busy:
+                    self._cond.wait(deadline - now)
+                    continue
+                self._busy = True
+                try:
+                    due_at = self._listed_at + self._round()
+                    if now < due_at:
+                        self._cond.wait(min(due_at, deadline) - now)
+                        if time.monotonic() < due_at:
+                            continue  # own deadline reached first (finally hands over)
+                    self._list()
+                finally:
+                    self._busy = False
+                    self._cond.notify_all()
+            return list(self._by_instance.get(instance_uuid, ())), self._round_no
+
+    def _list(self) -> None:
+        """List the host's records (called holding the condition; released meanwhile)."""
+        self._cond.release()
+        try:
+            with _record_reads.turn():
+                listed = self.nova.list_evacuations(source_compute=self.failed_host)
+        except BaseException:
+            self._cond.acquire()
+            self._listed_at = time.monotonic()  # a failing Nova is asked again next round
+            raise
+        self._cond.acquire()
+        by_instance: dict[str, list] = {}
+        for record in listed:
+            by_instance.setdefault(record.instance_uuid, []).append(record)
+        finished = {r.id for r in listed if r.status in planning.MIGRATION_DONE | planning.MIGRATION_FAILED}
+        self._progressing = bool(finished - self._finished)
+        self._finished = finished
+        self._by_instance = by_instance
+        self._listed_at = time.monotonic()
+        self._round_no += 1
 
 
 class GuestEvacuation:
@@ -163,6 +248,7 @@ class GuestEvacuation:
         server = self.current if self.current is not None else self.nova.get_server(self.uuid)
         # The shared list was read after this task started, so it holds every evacuation a
         # previous (dead) engine sent; within this task nobody else evacuates this guest.
+        # Any such listing will do: guests that wait for a slot need not read it again.
         migrations = self.watch.records(self.uuid)
         record = planning.find_evacuation(migrations, self.uuid, self.failed_host, since=self.since)
         started = (record is not None and record.status not in planning.MIGRATION_FAILED) or \
@@ -211,10 +297,10 @@ class GuestEvacuation:
         record = planning.find_evacuation(fresh, self.uuid, self.failed_host, since=self.since)
         return record is not None and record.status not in planning.MIGRATION_FAILED
 
-    def _current_migrations(self):
+    def _current_migrations(self, listed: list):
         """Records that can judge the evacuation in flight: not an earlier failed attempt's;
         when any record is still alive, failed ones are history (resume after a crash)."""
-        records = [m for m in self.watch.records(self.uuid) if m.id not in self._stale]
+        records = [m for m in listed if m.id not in self._stale]
         alive = [m for m in records if m.status not in planning.MIGRATION_FAILED]
         return alive or records
 
@@ -243,8 +329,12 @@ class GuestEvacuation:
                               f"compute {self.failed_host} still up)")
 
     def _confirm(self, vm_state_before: str) -> Server:
+        seen = [0]
+
         def probe():
-            records = self._current_migrations()
+            # Sleeps until the host's next listing (at most a second, to notice a stop).
+            listed, seen[0] = self.watch.records_after(self.uuid, seen[0], timeout=1.0)
+            records = self._current_migrations(listed)
             record = planning.find_evacuation(records, self.uuid, self.failed_host, since=self.since)
             if record is None or record.status not in planning.MIGRATION_DONE | planning.MIGRATION_FAILED:
                 return None  # Nova is still at it: no need to read the guest yet
@@ -256,7 +346,7 @@ class GuestEvacuation:
             return server if verdict.confirmed else None
 
         try:
-            return self.control.wait_for(probe, CONF.wait_period_after_evacuation, self.watch.fastest_interval,
+            return self.control.wait_for(probe, CONF.wait_period_after_evacuation, PROBE_PAUSE,
                                          f"evacuation of instance {self.uuid} from {self.failed_host}")
         except WaitTimeout as error:
             raise EvacuationFailed(f"Failed reason: timeout. {error}") from error

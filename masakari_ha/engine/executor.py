@@ -22,6 +22,7 @@ from taskflow.persistence.backends import impl_sqlalchemy
 
 from masakari_ha.db import recovery_records
 from masakari_ha.db import session as db_session
+from masakari_ha.engine import progress_writer
 
 LOG = logging.getLogger(__name__)
 
@@ -41,16 +42,20 @@ def persistence_backend() -> impl_sqlalchemy.SQLAlchemyBackend:
 class ProgressListener(tf_listeners.Listener):
     """Writes each task's TaskFlow state into its ``recovery_task_progress`` row."""
 
-    def __init__(self, engine, notification_uuid: str, order: tuple[str, ...] = ()):
+    def __init__(self, engine, notification_uuid: str, order: tuple[str, ...] = (), control=None):
         super().__init__(engine, flow_listen_for=(), retry_listen_for=())
         self._notification_uuid = notification_uuid
         self._order = order
+        self._control = control
 
     def _task_receiver(self, state, details):
         if state in (tf_states.RUNNING, tf_states.SUCCESS, tf_states.FAILURE, tf_states.REVERTED):
             try:
-                recovery_records.record_progress(self._notification_uuid, details["task_name"], state=state,
-                                                 order=self._order)
+                if self._control is not None:
+                    progress_writer.record(self._control, details["task_name"], state=state, order=self._order)
+                else:
+                    recovery_records.record_progress(self._notification_uuid, details["task_name"],
+                                                     state=state, order=self._order)
             except Exception:  # progress is informative; never fail a recovery for it
                 LOG.exception("Could not record state %s of task %s of notification %s",
                               state, details.get("task_name"), self._notification_uuid)
@@ -104,7 +109,7 @@ def run_flow(notification_uuid: str, flow_name: str, flow, store: dict, control=
             seed = None
     engine = taskflow.engines.load(flow, store=seed, flow_detail=flow_detail, book=book,
                                    backend=backend, engine="serial")
-    with ProgressListener(engine, notification_uuid, order):
+    with ProgressListener(engine, notification_uuid, order, control):
         engine.run()
 
 

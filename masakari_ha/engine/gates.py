@@ -21,7 +21,7 @@ import logging
 
 from masakari_ha.conf import CONF
 from masakari_ha.db import recovery_records
-from masakari_ha.engine import planning
+from masakari_ha.engine import planning, progress_writer
 from masakari_ha.fencing.base import FencingError
 
 LOG = logging.getLogger(__name__)
@@ -65,14 +65,23 @@ def mass_failure(claim, now: datetime.datetime | None = None) -> Decision:
     return decision
 
 
-def fencing(claim, driver) -> Decision:
-    """Is the failed host confirmed off? Uses the driver, or host_status with ``noop``."""
+def fencing(claim, driver, control=None) -> Decision:
+    """Is the failed host confirmed off? Uses the driver, or host_status with ``noop``.
+
+    ``control``: the run's RunControl, whose progress writer records the gate's progress
+    (written at once without one)."""
     host = claim.host_name
     required = CONF.fencing.required
     host_status = str(claim.payload.get("host_status", "")).upper()
 
+    def record(**fields) -> None:
+        if control is not None:
+            progress_writer.record(control, FENCING_GATE, **fields)
+        else:
+            recovery_records.record_progress(claim.notification_uuid, FENCING_GATE, **fields)
+
     def progress(message: str) -> None:
-        recovery_records.record_progress(claim.notification_uuid, FENCING_GATE, message=message)
+        record(message=message)
 
     if not getattr(driver, "proves_fencing", True):
         if host_status == "NORMAL":
@@ -101,7 +110,6 @@ def fencing(claim, driver) -> Decision:
             decision = Decision(False, f"Fencing of host {host} not confirmed ({why}) and host_status is "
                                        f"{host_status or 'missing'}; not evacuating.", "ignored")
     progress(decision.reason)
-    recovery_records.record_progress(claim.notification_uuid, FENCING_GATE, progress=1.0,
-                                     state="SUCCESS" if decision.passed else "FAILURE")
+    record(progress=1.0, state="SUCCESS" if decision.passed else "FAILURE")
     _log("fencing", claim, decision)
     return decision

@@ -40,8 +40,9 @@ class Limit:
                 if bound <= 0 or self.in_use < bound:
                     self.in_use += 1
                     return
-                # Re-read the bound now and then: a reload may have raised it.
-                self._cond.wait(1.0)
+                # Woken by a release, or by wake() after a reload raised the bound; the
+                # timeout is only a safety net (hundreds of threads may wait here).
+                self._cond.wait(10.0)
 
     def release(self) -> None:
         with self._cond:

@@ -12,6 +12,7 @@ from masakari_ha.engine import status as st
 from masakari_ha.engine.control import RecoveryInterrupted, RunControl
 from masakari_ha.engine.flows import host_failure, instance_failure, process_failure
 from masakari_ha.engine.nova_retry import RetryingNova
+from masakari_ha.engine.progress_writer import ProgressWriter
 
 LOG = logging.getLogger(__name__)
 
@@ -59,11 +60,13 @@ class Processor:
             return None
         received = min(t for t in (claim.generated_time, claim.created_at) if t is not None)
         control = RunControl(notification_uuid, since=received - CLOCK_SLACK, segment_uuid=claim.segment_uuid)
+        control.progress = ProgressWriter(notification_uuid)
         with self._lock:
             self._running[notification_uuid] = control
         try:
             return self._run(claim, control)
         finally:
+            control.progress.close()
             with self._lock:
                 self._running.pop(notification_uuid, None)
 
@@ -84,6 +87,7 @@ class Processor:
             self._dispatch(claim, control)
         except RecoveryInterrupted as interrupted:
             LOG.warning("Notification %s: %s; its lease is released for another engine", uuid, interrupted)
+            control.progress.close()
             claims.release(uuid, self.owner)
             return None
         except errors.RecoveryOutcome as outcome:
@@ -92,6 +96,7 @@ class Processor:
             LOG.exception("Notification %s: recovery failed", uuid)
             status, message = st.ERROR, f"{type(error).__name__}: {error}"
         final = st.NotificationStatus(status).value
+        control.progress.close()  # the progress is complete before the final status shows
         # Conditional on still owning the claim: after a takeover the new owner decides.
         if not claims.finish(uuid, self.owner, final, message):
             LOG.warning("Notification %s: claim lost before recording status %s", uuid, final)

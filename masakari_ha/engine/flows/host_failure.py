@@ -45,7 +45,10 @@ def run(claim, nova, control, context, fencing_driver) -> None:
         raise errors.IgnoreRecovery(f"Notification event {event} of host {host} is ignored.")
     if not claim.payload.get("host_status"):
         raise errors.IgnoreRecovery(f"Notification of host {host} has no host_status; ignored.")
-    for decision in (gates.mass_failure(claim), gates.fencing(claim, fencing_driver)):
+    # One gate after the other: a held recovery (mass failure, maybe a partition) must not
+    # go on to power the host off.
+    for gate in (lambda: gates.mass_failure(claim), lambda: gates.fencing(claim, fencing_driver, control)):
+        decision = gate()
         if not decision.passed:
             if decision.status == "ignored":
                 raise errors.IgnoreRecovery(decision.reason)

@@ -4,7 +4,7 @@ import logging
 
 from taskflow import task
 
-from masakari_ha.db import recovery_records
+from masakari_ha.engine import progress_writer
 from masakari_ha.engine.control import RunControl
 
 LOG = logging.getLogger(__name__)
@@ -35,8 +35,8 @@ class MasakariTask(task.Task):
         """Append ``message`` to this task's progress (upstream's format) and log it."""
         LOG.info("Notification %s, %s: %s", self.notification_uuid, self.name, message)
         if self.notification_uuid:
-            recovery_records.record_progress(self.notification_uuid, self.name, message=message,
-                                             progress=progress, order=self.control.progress_order)
+            progress_writer.record(self.control, self.name, message=message, progress=progress,
+                                   order=self.control.progress_order)
         self.update_progress(progress)
 
     def revert(self, *args, **kwargs):

@@ -196,6 +196,8 @@ def test_mass_failure_holds_new_recoveries_in_error(cloud_env, seed, processor):
     message = seed.get(uuid).message
     assert "Mass failure guard: 3 of 4 hosts" in message
     assert cloud.evacuate_calls(guest) == 0
+    # Held before the fencing gate: the host was not powered off (maybe only partitioned).
+    assert "FencingGate" not in [p["name"] for p in recovery_records.list_progress(uuid)]
     assert CONF.host_failure.mass_failure_threshold == 50
 
 
