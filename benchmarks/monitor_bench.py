@@ -12,6 +12,12 @@ Also reported: the child's peak RSS under that load, and the idle RSS of each re
 (``masakari-ha-instancemonitor`` on ``test:///default``, ``masakari-ha-hostmonitor`` sampling a
 captured crm_mon document, ``masakari-ha-processmonitor`` watching one process).
 
+The child's RSS includes libvirt's test driver holding the N domains (on a compute node they
+live in libvirtd, another process). ``rss_mb_test_driver_alone`` shows that share: the RSS
+growth of a fresh process that only opens ``test:///default`` and defines and starts the same
+N domains. The RSS target is still checked on the child's peak (monitor + driver) and on each
+daemon's idle RSS.
+
 Targets (issue 5): p99 ≤ 100 ms, RSS ≤ 60 MB. Usage:
     .venv/bin/python benchmarks/monitor_bench.py [--events 1000] [--pace 0.1] [--timeout 300]
 Prints one JSON document; exit status 0 when all events arrived and both targets are met.
@@ -159,6 +165,21 @@ def child(endpoint: str, state: str, events: int, pace: float, timeout: float) -
     }
 
 
+def driver_alone(events: int) -> dict:
+    """RSS (MB) of libvirt's test driver by itself: after opening ``test:///default``, and
+    after defining and starting ``events`` domains as :func:`child` does (no monitor)."""
+    import libvirt
+
+    conn = libvirt.open("test:///default")
+    opened = rss_mb()[0]
+    for i in range(events):
+        conn.defineXML(f"<domain type='test'><name>b{i}</name><uuid>{uuid.uuid4()}</uuid>"
+                       "<memory>65536</memory><os><type>hvm</type></os></domain>").create()
+    loaded = rss_mb()[0]
+    return {"opened": round(opened, 1), "with_domains": round(loaded, 1),
+            "growth": round(loaded - opened, 1)}
+
+
 # -- parent ---------------------------------------------------------------------------------
 def daemon_rss(workdir: str, endpoint: str) -> dict[str, float]:
     """RSS (MB) of each real monitor daemon, idle after start-up: the instance monitor on
@@ -207,7 +228,11 @@ def main() -> int:
                     "round trip measures queueing, not the monitor)")
     ap.add_argument("--timeout", type=float, default=300.0, help="bound on the event phase")
     ap.add_argument("--child", nargs=2, metavar=("ENDPOINT", "STATE"), help=argparse.SUPPRESS)
+    ap.add_argument("--driver-alone", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.driver_alone:
+        print(json.dumps(driver_alone(args.events)))
+        return 0
     if args.child:
         print(json.dumps(child(args.child[0], args.child[1], args.events, args.pace,
                                args.timeout)))
@@ -230,6 +255,10 @@ def main() -> int:
             return 1
         report = json.loads(res.stdout.strip().splitlines()[-1])
         report["api_notifications_stored"] = len(api.notifications())
+        alone = subprocess.run([sys.executable, os.path.abspath(__file__), "--events",
+                                str(args.events), "--driver-alone"],
+                               capture_output=True, text=True, timeout=300, check=True)
+        report["rss_mb_test_driver_alone"] = json.loads(alone.stdout.strip().splitlines()[-1])
         report["rss_mb_daemons_idle"] = daemon_rss(work, api.endpoint)
     finally:
         api.stop()
