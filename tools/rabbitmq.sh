@@ -56,11 +56,13 @@ disk_free_limit.absolute = 50MB
 loopback_users = none
 log.file.level = warning
 EOF
+    # Both run in the state directory: the node spawns shell commands (os:cmd) for as long as
+    # it lives, which fails with enoent once its working directory is gone (e.g. the checkout
+    # that started it was deleted and cloned again).
     if ! pid_alive "$DIR/epmd.pid"; then
-      nohup epmd -port "$EPMD_PORT" -address 127.0.0.1 > "$DIR/log/epmd.out" 2>&1 &
-      echo $! > "$DIR/epmd.pid"
+      (cd "$DIR" || exit 1; nohup epmd -port "$EPMD_PORT" -address 127.0.0.1 > "$DIR/log/epmd.out" 2>&1 & echo $! > "$DIR/epmd.pid")
     fi
-    ( rmq_env; nohup "$RMQ/rabbitmq-server" > "$DIR/log/server.out" 2>&1 & echo $! > "$DIR/server.pid" )
+    ( rmq_env; cd "$DIR" || exit 1; nohup "$RMQ/rabbitmq-server" > "$DIR/log/server.out" 2>&1 & echo $! > "$DIR/server.pid" )
     waitfor "[ -s '$DIR/rabbit.pid' ]" 60 || { tail -20 "$DIR/log/server.out" >&2; die "rabbitmq-server did not write its pid file"; }
     ctl wait --timeout 90 "$DIR/rabbit.pid" >/dev/null 2>&1 \
       || { tail -20 "$DIR/log/server.out" >&2; die "rabbitmq node did not start (logs: $DIR/log)"; }
