@@ -119,6 +119,15 @@ def _ts(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "")).replace(tzinfo=timezone.utc).timestamp()
 
 
+def _milestones(note: dict, wall0: float) -> dict:
+    """Seconds from the kill (``wall0``, wall clock) to the notification being stored and, if it
+    finished, to its final update; and its status."""
+    result = {"notification_stored_after": _ts(note["created_at"]) - wall0, "status": note["status"]}
+    if note.get("updated_at") and note["status"] == "finished":
+        result["notification_finished_after"] = _ts(note["updated_at"]) - wall0
+    return result
+
+
 def run_nova(bed: Bed, guests: int) -> dict:
     tool("field-bed.sh", "reset")
     ids = bed.boot(guests)
@@ -145,11 +154,7 @@ def run_ours(bed: Bed, guests: int) -> dict:
     notes = [n for n in bed.notifications() if n["type"] == "COMPUTE_HOST" and n["payload"].get("event") == "STOPPED"]
     result = {"seconds": total}
     if notes:
-        note = notes[0]
-        result["notification_stored_after"] = _ts(note["created_at"]) - wall0
-        if note.get("updated_at") and note["status"] == "finished":
-            result["notification_finished_after"] = _ts(note["updated_at"]) - wall0
-        result["status"] = note["status"]
+        result.update(_milestones(notes[0], wall0))
     return result
 
 
@@ -192,11 +197,7 @@ def run_upstream(bed: Bed, guests: int, timeout: float, phase: float) -> dict:
             time.sleep(1)
             notes = stopped_notes()
         if notes:
-            note = notes[0]
-            result["notification_stored_after"] = _ts(note["created_at"]) - wall0
-            if note.get("updated_at") and note["status"] == "finished":
-                result["notification_finished_after"] = _ts(note["updated_at"]) - wall0
-            result["status"] = note["status"]
+            result.update(_milestones(notes[0], wall0))
         if not done:
             servers = bed.servers(ids)
             result["guests"] = sorted(f"{s.status}@{getattr(s, 'OS-EXT-SRV-ATTR:host')}" for s in servers)

@@ -103,3 +103,23 @@ def processor(cloud_env):
 
 
 STOPPED = {"event": "STOPPED", "host_status": "NORMAL", "cluster_status": "OFFLINE"}
+
+
+def auto_priority_with_no_room(cloud_env, seed) -> tuple[str, str]:
+    """compute-1 failed with one guest in an ``auto_priority`` segment where ``auto`` cannot
+    place it (compute-2 full) and compute-3 is a reserved spare, disabled in Nova as operators
+    keep them: the fallback to ``reserved_host`` must run. Returns (guest, notification)."""
+    cloud = cloud_env.cloud
+    for name in ("compute-1", "compute-2", "compute-3"):
+        cloud.add_host(name)
+    cloud.set_capacity_full("compute-2")
+    nova = cloud_env.novaclient("2.53")
+    spare = nova.services.list(host="compute-3", binary="nova-compute")[0]
+    nova.services.disable_log_reason(spare.id, "reserved")
+    guest = cloud.add_server("compute-1").uuid
+    seg = seed.segment(recovery_method="auto_priority")
+    failed = seed.host(seg, "compute-1")
+    seed.host(seg, "compute-2")
+    seed.host(seg, "compute-3", reserved=True)
+    cloud.kill_host("compute-1")
+    return guest, seed.notification(failed, seg, "COMPUTE_HOST", STOPPED)

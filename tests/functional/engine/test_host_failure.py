@@ -6,7 +6,7 @@ import pytest
 
 from masakari_ha.conf import CONF
 from masakari_ha.db import recovery_records
-from tests.functional.engine.conftest import STOPPED
+from tests.functional.engine.conftest import STOPPED, auto_priority_with_no_room
 
 
 def _cloud(cloud, hosts=("compute-1", "compute-2", "compute-3")):
@@ -123,18 +123,7 @@ def test_reserved_hosts_spread_when_one_cannot_take_all(cloud_env, seed, process
 
 def test_auto_priority_falls_back_to_reserved_host(cloud_env, seed, processor):
     cloud = cloud_env.cloud
-    _cloud(cloud)
-    cloud.set_capacity_full("compute-2")  # the scheduler finds no room: auto fails
-    nova = cloud_env.novaclient("2.53")
-    spare = nova.services.list(host="compute-3", binary="nova-compute")[0]
-    nova.services.disable_log_reason(spare.id, "reserved")
-    guest = cloud.add_server("compute-1").uuid
-    seg = seed.segment(recovery_method="auto_priority")
-    failed = seed.host(seg, "compute-1")
-    seed.host(seg, "compute-2")
-    seed.host(seg, "compute-3", reserved=True)
-    cloud.kill_host("compute-1")
-    uuid = seed.notification(failed, seg, "COMPUTE_HOST", STOPPED)
+    guest, uuid = auto_priority_with_no_room(cloud_env, seed)
 
     assert processor.process(uuid) == "finished", seed.get(uuid).message
 

@@ -2,7 +2,7 @@
 
 from masakari_ha.conf import CONF
 from masakari_ha.db import recovery_records
-from tests.functional.engine.conftest import STOPPED
+from tests.functional.engine.conftest import STOPPED, auto_priority_with_no_room
 
 
 def _names(uuid):
@@ -36,20 +36,7 @@ def test_fallback_flow_lists_its_tasks_in_its_configured_order(cloud_env, seed, 
     CONF.set_override("host_rh_failure_recovery_tasks",
                       {"pre": ["no_op"], "main": ["disable_compute_service_task", "prepare_HA_enabled_instances_task",
                                                   "evacuate_instances_task"], "post": []}, group=group)
-    cloud = cloud_env.cloud
-    for name in ("compute-1", "compute-2", "compute-3"):
-        cloud.add_host(name)
-    cloud.set_capacity_full("compute-2")
-    nova = cloud_env.novaclient("2.53")
-    spare = nova.services.list(host="compute-3", binary="nova-compute")[0]
-    nova.services.disable_log_reason(spare.id, "reserved")
-    cloud.add_server("compute-1")
-    seg = seed.segment(recovery_method="auto_priority")
-    failed = seed.host(seg, "compute-1")
-    seed.host(seg, "compute-2")
-    seed.host(seg, "compute-3", reserved=True)
-    cloud.kill_host("compute-1")
-    uuid = seed.notification(failed, seg, "COMPUTE_HOST", STOPPED)
+    _guest, uuid = auto_priority_with_no_room(cloud_env, seed)
 
     assert processor.process(uuid) == "finished", seed.get(uuid).message
 
