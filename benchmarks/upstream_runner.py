@@ -7,7 +7,8 @@ driver (sleeps, Nova calls, polling); the API and one RPC cast add milliseconds.
 ``MasakariManager.process_notification`` - the method the engine's RPC endpoint dispatches to - runs
 exactly upstream's code path (manager pre-processing, flow construction, every task, its novaclient
 usage with a fresh keystone session per call) without needing a broker. Notifications of several
-hosts run concurrently in green threads, as the engine's eventlet RPC executor would run them.
+hosts run concurrently in upstream's green threads (``masakari.utils.spawn``), as the engine's
+RPC executor would run them.
 
 Protocol: argv[1] is a JSON file with ``auth_url``, ``failed_hosts``, ``all_hosts``, ``state_dir``
 and optional ``options`` ({option: value} for [DEFAULT], e.g. wait_period_after_service_update).
@@ -16,9 +17,9 @@ processes one COMPUTE_HOST/STOPPED notification per failed host and prints one J
 per-notification durations and final statuses.
 """
 
-import eventlet
-
-eventlet.monkey_patch()
+# Upstream's own start-up, exactly as its masakari-engine begins: importing masakari.cmd
+# monkey-patches the process with eventlet (upstream's venv; masakari_ha never does this).
+import masakari.cmd  # noqa: F401
 
 import json  # noqa: E402
 import os  # noqa: E402
@@ -66,6 +67,7 @@ def main():
 
     import masakari.conf
     from masakari import config, context, objects
+    from masakari import utils as masakari_utils
     from masakari.db import migration
 
     config.parse_args(["masakari-engine", "--config-file", conf_path])
@@ -110,10 +112,10 @@ def main():
         results.append({"host": name, "status": fresh.status,
                         "seconds": round(time.monotonic() - started, 3)})
 
-    pool = eventlet.GreenPool(size=max(1, len(notifications)))
-    for name, notification in notifications:
-        pool.spawn(run, name, notification)
-    pool.waitall()
+    # upstream's spawn helper (its green threads, the request context carried over)
+    workers = [masakari_utils.spawn(run, name, notification) for name, notification in notifications]
+    for worker in workers:
+        worker.wait()
     print(json.dumps({"total_seconds": round(time.monotonic() - started, 3),
                       "results": sorted(results, key=lambda r: r["host"])}), flush=True)
 
