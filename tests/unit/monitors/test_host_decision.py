@@ -21,14 +21,20 @@ def st(xml, name, **edits):
     return crmmon.parse_crm_mon(text)
 
 
-def phantom(xml):
+def _reconnecting(xml, role):
+    """The fenced remote1 shown online="true" while pacemaker retries its connection, the
+    connection resource in ``role``."""
     text = xml(FENCED_LATER)
     text = text.replace('<node name="remote1" id="remote1" online="false"',
                         '<node name="remote1" id="remote1" online="true"')
     start = text.index('<resource id="remote1"')
     end = text.index(">", start)
-    text = text[:start] + text[start:end].replace('role="Stopped"', 'role="Starting"') + text[end:]
+    text = text[:start] + text[start:end].replace('role="Stopped"', f'role="{role}"') + text[end:]
     return crmmon.parse_crm_mon(text)
+
+
+def phantom(xml):
+    return _reconnecting(xml, "Starting")
 
 
 def sent(decisions):
@@ -205,13 +211,7 @@ def test_transition_is_logged_once_per_episode(xml):
 def phantom_started(xml):
     """What pacemaker 2.1.5 shows for 2-3 s at the end of a reconnect attempt to a dead remote
     node: online="true" with the connection resource already role="Started"."""
-    text = xml(FENCED_LATER)
-    text = text.replace('<node name="remote1" id="remote1" online="false"',
-                        '<node name="remote1" id="remote1" online="true"')
-    start = text.index('<resource id="remote1"')
-    end = text.index(">", start)
-    text = text[:start] + text[start:end].replace('role="Stopped"', 'role="Started"') + text[end:]
-    return crmmon.parse_crm_mon(text)
+    return _reconnecting(xml, "Started")
 
 
 CONFIRM = Settings(recovery_confirm_time=10)
