@@ -14,73 +14,45 @@ from __future__ import annotations
 
 import datetime
 import logging
-import queue
-import threading
 
 from masakari_ha.db import recovery_records
+from masakari_ha.engine.group_commit import GroupCommitWriter
 
 LOG = logging.getLogger(__name__)
-
-_STOP = object()
 
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
-class ProgressWriter:
+class ProgressWriter(GroupCommitWriter):
     """Queue of one notification's progress updates, committed in batches by one thread."""
 
     def __init__(self, notification_uuid: str):
         self.notification_uuid = notification_uuid
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._pending: list[dict] = []
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name=f"progress-{notification_uuid[:8]}",
-                                        daemon=True)
-        self._thread.start()
+        super().__init__(f"progress-{notification_uuid[:8]}")
 
     def record(self, name: str, message: str | None = None, progress: float | None = None,
                state: str | None = None, order=None) -> None:
         """Queue one update (arguments of :func:`recovery_records.record_progress`)."""
-        self._queue.put({"notification_uuid": self.notification_uuid, "name": name, "message": message,
-                         "progress": progress, "state": state, "order": tuple(order or ()),
-                         "timestamp": _now()})
+        self._put({"notification_uuid": self.notification_uuid, "name": name, "message": message,
+                   "progress": progress, "state": state, "order": tuple(order or ()),
+                   "timestamp": _now()})
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued so far is committed (or given up); False on timeout."""
-        if self._closed:
-            return True
-        done = threading.Event()
-        self._queue.put(done)
-        return done.wait(timeout)
+        return True if self._closed else self._wait_committed(timeout)
 
     def close(self, timeout: float = 30.0) -> None:
         """Commit everything queued and stop the writer (idempotent)."""
         if self._closed:
             return
         self._closed = True
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
+        self._stop(timeout)
 
-    def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while True:  # one commit for everything queued meanwhile
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            entries = [item for item in batch if isinstance(item, dict)]
-            if entries:
-                self._write(entries)
-            for item in batch:
-                if isinstance(item, threading.Event):
-                    item.set()
-            if any(item is _STOP for item in batch):
-                return
-
-    def _write(self, entries: list[dict]) -> None:
+    def _commit(self, entries: list[dict]) -> None:
         self._pending += entries
         try:
             recovery_records.record_progress_batch(self._pending)

@@ -17,39 +17,32 @@ back or reports, so every outcome is stored before the task counts as done.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 
 from masakari_ha.db import recovery_records
+from masakari_ha.engine.group_commit import GroupCommitWriter
 
 LOG = logging.getLogger(__name__)
-
-_STOP = object()
 
 
 class VmoveWriteError(Exception):
     """Queued vmove updates could not be stored; the task fails and is retried."""
 
 
-class VmoveWriter:
+class VmoveWriter(GroupCommitWriter):
     """Queue of vmove updates of one notification, committed in batches by one thread."""
 
     def __init__(self, notification_uuid: str):
         self.notification_uuid = notification_uuid
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._failed: list[tuple[str, str, dict]] = []
-        self._thread = threading.Thread(target=self._run, name=f"vmoves-{notification_uuid[:8]}",
-                                        daemon=True)
-        self._thread.start()
+        super().__init__(f"vmoves-{notification_uuid[:8]}")
 
     def update(self, instance_uuid: str, status: str, **fields) -> None:
         """Queue one update (same meaning as :func:`recovery_records.update_vmove`)."""
-        self._queue.put((instance_uuid, status, fields))
+        self._put((instance_uuid, status, fields))
 
     def close(self) -> None:
         """Commit everything queued, stop the writer; raise if something could not be stored."""
-        self._queue.put(_STOP)
-        self._thread.join()
+        self._stop()
         if self._failed:
             batch, self._failed = self._failed, []
             try:
@@ -58,27 +51,15 @@ class VmoveWriter:
                 raise VmoveWriteError(f"Could not record {len(batch)} vmove update(s) of notification "
                                       f"{self.notification_uuid}: {error}") from error
 
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            batch = [self._queue.get()]
-            while True:  # drain what else is queued: one commit for the whole burst
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            stopping = any(item is _STOP for item in batch)
-            updates = [item for item in batch if item is not _STOP]
-            if not updates:
-                continue
-            try:
-                self._write(self._failed + updates)
-                self._failed = []
-            except Exception:
-                # Kept for the next batch or close(), which raises if it still fails.
-                LOG.exception("Notification %s: could not record %d vmove update(s); retrying later",
-                              self.notification_uuid, len(updates))
-                self._failed += updates
+    def _commit(self, updates: list[tuple[str, str, dict]]) -> None:
+        try:
+            self._write(self._failed + updates)
+            self._failed = []
+        except Exception:
+            # Kept for the next batch or close(), which raises if it still fails.
+            LOG.exception("Notification %s: could not record %d vmove update(s); retrying later",
+                          self.notification_uuid, len(updates))
+            self._failed += updates
 
     def _write(self, updates: list[tuple[str, str, dict]]) -> None:
         for message in recovery_records.update_vmoves(self.notification_uuid, updates):
