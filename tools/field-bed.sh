@@ -183,7 +183,7 @@ start_api() {
   pid_alive "$RUN/api.pid" && return 0
   require_free_port "$API_PORT" "the field bed's masakari-ha-api"
   start_proc api "$BIN/masakari-ha-api" --config-file "$ETC/api.conf"
-  waitfor api_up 60 || { tail -30 "$LOGS/api.out" "$LOGS/api.log" >&2; die "masakari-ha-api did not answer on $API_URL"; }
+  waitfor api_up 120 || { tail -30 "$LOGS/api.out" "$LOGS/api.log" >&2; die "masakari-ha-api did not answer on $API_URL"; }
 }
 
 start_engine() {  # wait for this process's own "listening" line (the log is appended to)
@@ -191,7 +191,7 @@ start_engine() {  # wait for this process's own "listening" line (the log is app
   pid_alive "$RUN/$name.pid" && return 0
   start_proc "$name" "$BIN/masakari-ha-engine" --config-file "$ETC/$name.conf"
   pid=$(cat "$RUN/$name.pid")
-  waitfor "grep -q ' $pid INFO .*listening on topic' '$LOGS/$name.log'" 60 ||
+  waitfor "grep -q ' $pid INFO .*listening on topic' '$LOGS/$name.log'" 120 ||
     { tail -30 "$LOGS/$name.out" "$LOGS/$name.log" >&2; die "$name did not start listening"; }
 }
 
@@ -233,10 +233,10 @@ start_monitors() {
   done
   start_proc instancemonitor "$BIN/masakari-ha-instancemonitor" --config-file "$ETC/instancemonitor.conf"
   for host in "${HOSTS[@]}"; do
-    waitfor "monitor_healthy $FIELD/state/hostmonitor-$host/hostmonitor/health.json" 40 ||
+    waitfor "monitor_healthy $FIELD/state/hostmonitor-$host/hostmonitor/health.json" 90 ||
       { tail -30 "$LOGS/hostmonitor-$host.out" "$LOGS/hostmonitor-$host.log" >&2; die "host monitor on $host not healthy"; }
   done
-  waitfor "monitor_healthy $FIELD/state/instancemonitor/instancemonitor/health.json" 40 ||
+  waitfor "monitor_healthy $FIELD/state/instancemonitor/instancemonitor/health.json" 90 ||
     { tail -30 "$LOGS/instancemonitor.out" "$LOGS/instancemonitor.log" >&2; die "instance monitor not healthy"; }
 }
 
@@ -297,7 +297,7 @@ for m in requests.get(ctl + "/machines", timeout=5).json():
         "power_off_fault": None, "power_on_fault": None}, timeout=5).raise_for_status()
 requests.delete(ctl + "/actions", timeout=5).raise_for_status()
 EOF
-  waitfor pcmk_healthy 90 || { crm_mon -1 --fence-history=3 >&2; die "pacemaker did not become healthy"; }
+  waitfor pcmk_healthy 180 || { crm_mon -1 --fence-history=3 >&2; die "pacemaker did not become healthy within 180 s"; }
 }
 
 # Healthy: every remote node online and clean, nothing starting, no fencing in flight and an

@@ -36,14 +36,16 @@ apt_install() {
     || die "apt-get install ${missing[*]} failed"
 }
 
-# waitfor 'shell condition' [seconds]: poll every 0.2 s until true.
+# waitfor 'shell condition' [seconds]: poll every 0.2 s until true, for at most that many seconds
+# of wall-clock time (a condition that itself takes a second, such as a Python client call,
+# does not stretch the limit).
 waitfor() {
-  local cond=$1 limit=${2:-60} i
-  for ((i = 0; i < limit * 5; i++)); do
+  local cond=$1 deadline=$((SECONDS + ${2:-60}))
+  while :; do
     eval "$cond" >/dev/null 2>&1 && return 0
+    [ "$SECONDS" -lt "$deadline" ] || return 1
     sleep 0.2
   done
-  return 1
 }
 
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.

@@ -7,7 +7,8 @@
 #
 #   tools/nova-lab.sh install            install the Debian packages only (apt; no-op when present)
 #   tools/nova-lab.sh up [HOST...]       install (apt) if needed, start everything; computes are named
-#                                        HOST... (default: $NOVA_LAB_HOSTS or "compute-1 compute-2 compute-3")
+#                                        HOST... (default: $NOVA_LAB_HOSTS or "compute-1 compute-2 compute-3");
+#                                        a compute an earlier run left forced down is un-forced
 #   tools/nova-lab.sh down               stop every process `up` started (state is kept)
 #   tools/nova-lab.sh status             exit 0 when nova-api answers and every compute is up
 #   tools/nova-lab.sh start-compute HOST start (or restart) the nova-compute of HOST
@@ -171,20 +172,70 @@ openrc() {
     OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne
 }
 
-computes_up() {  # every named compute is "up" in os-services
-  local want=$1
-  "$PY" - "$want" <<'EOF'
+# computes_up HOSTS [--unforce]: every named compute is "up" in os-services and os-hypervisors;
+# says on stderr what it sees. With --unforce, first clears forced_down on named computes that a
+# previous run left forced down (a killed scenario, a field bench): state Nova keeps in its
+# database across `down`, and a forced-down service is never "up". Nova refuses while evacuation
+# records of the host are still `done`; a freshly started compute settles them, so a refusal is
+# only logged and the next round tries again.
+computes_up() {
+  "$PY" - "$@" <<'EOF'
 import os, sys
 from keystoneauth1 import session
 from keystoneauth1.identity import v3
-from novaclient import client
+from novaclient import client, exceptions
 auth = v3.Password(auth_url=os.environ["OS_AUTH_URL"], username="admin", password="adminpass",
                    project_name="admin", user_domain_id="default", project_domain_id="default")
-nova = client.Client("2.53", session=session.Session(auth=auth))
-up = {s.host for s in nova.services.list(binary="nova-compute") if s.state == "up"}
-hv = {h.hypervisor_hostname for h in nova.hypervisors.list() if h.state == "up"}
-sys.exit(0 if set(sys.argv[1].split()) <= (up & hv) else 1)
+want = set(sys.argv[1].split())
+try:
+    nova = client.Client("2.53", session=session.Session(auth=auth, timeout=20))
+    computes = nova.services.list(binary="nova-compute")
+    for svc in computes:
+        if "--unforce" in sys.argv[2:] and svc.host in want and svc.forced_down:
+            try:
+                nova.services.force_down(svc.id, False)
+                print(f"{svc.host}: was left forced down; un-forced", file=sys.stderr)
+            except exceptions.BadRequest as exc:
+                print(f"{svc.host}: force-up refused for now: {exc}", file=sys.stderr)
+    services = {s.host: f"{s.status}/{s.state}" + ("/forced_down" if s.forced_down else "") for s in computes}
+    hypervisors = {h.hypervisor_hostname: h.state for h in nova.hypervisors.list()}
+except Exception as exc:  # the diagnosis wants the reason in one line, not a traceback
+    sys.exit(f"nova API: {type(exc).__name__}: {str(exc)[:300]}")
+up = {h for h, s in services.items() if s.endswith("/up")} & {h for h, s in hypervisors.items() if s == "up"}
+print(f"nova-compute services {services or 'none'}; hypervisors {hypervisors or 'none'}", file=sys.stderr)
+sys.exit(0 if want <= up else 1)
 EOF
+}
+
+# dead_daemons HOSTS: those of the daemons `up` started for HOSTS that are no longer running.
+dead_daemons() {
+  local name h dead=()
+  for name in placement stub nova-api nova-conductor nova-scheduler; do pid_alive "$RUN/$name.pid" || dead+=("$name"); done
+  for h in $1; do pid_alive "$RUN/nova-compute-$h.pid" || dead+=("nova-compute-$h"); done
+  echo "${dead[*]}"
+}
+
+# computes_settled HOSTS: the computes are up (un-forcing leftovers, reported on fd 3), or one of
+# the daemons died (no point waiting any longer).
+computes_settled() {
+  local rc=0
+  computes_up "$1" --unforce 2> "$DIR/settle.err" || rc=1
+  grep -h 'un-forced' "$DIR/settle.err" | sed 's/^/nova-lab: /' >&3
+  [ "$rc" = 0 ] || [ -n "$(dead_daemons "$1")" ]
+}
+
+# diagnose HOSTS: why the computes are not up, short enough for the tail of a CI log: what Nova's
+# API reports, the daemons no longer running, and the last error lines of each log.
+diagnose() {
+  local f dead
+  log "diagnosis: wanted computes up: $1"
+  computes_up "$1" 2>&1 | tail -n 3 | cut -c1-400 | sed 's/^/  /' >&2
+  dead=$(dead_daemons "$1")
+  [ -z "$dead" ] || log "  not running: $dead"
+  for f in "$LOGS"/*.log "$LOGS"/*.out; do
+    [ -s "$f" ] || continue
+    grep -a -E ' (ERROR|CRITICAL) |^Traceback|Error: ' "$f" | tail -n 2 | cut -c1-300 | sed "s|^|  $(basename "$f"): |" >&2
+  done
 }
 
 up() {
@@ -206,7 +257,11 @@ up() {
   for h in $hosts; do start_compute "$h"; done
   echo "$hosts" > "$DIR/hosts"
   openrc
-  waitfor "computes_up '$hosts'" 240 || die "computes [$hosts] did not come up (logs: $LOGS)"
+  waitfor "[ -s '$RUN/nova-api.pid' ] && [ -s '$RUN/placement.pid' ]" 30
+  exec 3>&2                 # computes_settled's notes reach our stderr through waitfor's redirections
+  waitfor "computes_settled '$hosts'" 300
+  exec 3>&-
+  computes_up "$hosts" 2>/dev/null || { diagnose "$hosts"; die "computes [$hosts] did not come up (logs: $LOGS)"; }
   ensure_flavor
   log "nova ready at $NOVA_URL with computes: $hosts"
   echo "$NOVA_URL"

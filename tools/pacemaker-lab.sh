@@ -256,7 +256,7 @@ remote_online() { crm_xml | grep -E "<node name=\"remote$1\"" | grep -q 'online=
 # otherwise waits for reconnect_interval) and wait until the node is online and clean.
 reconnect() {
   crm_resource --cleanup --resource "remote$1" >/dev/null 2>&1
-  [ "${2:-}" = --no-wait ] || waitfor "remote_online $1" 60 || die "remote$1 did not come back online"
+  [ "${2:-}" = --no-wait ] || waitfor "remote_online $1" 120 || die "remote$1 did not come back online"
 }
 
 # repair: bring a running lab that a test left behind back to healthy without restarting it
@@ -273,7 +273,7 @@ repair() {
     start_remote "$i"
   done
   crm_resource --cleanup >/dev/null 2>&1
-  waitfor cluster_ready 45
+  waitfor cluster_ready 120
 }
 
 running() { pid_alive "$RUN/corosync.pid" && pid_alive "$RUN/pacemakerd.pid"; }
@@ -310,7 +310,7 @@ up() {
   for i in $(seq 1 "$n"); do start_remote "$i"; done
   PCMK_logfile=$LOG/pacemaker.log nohup pacemakerd >> "$LOG/pacemakerd.out" 2>&1 &
   echo $! > "$RUN/pacemakerd.pid"
-  waitfor cluster_ready 90 || { crm_mon -1 >&2; die "cluster did not settle within 90 s (logs in $LOG)"; }
+  waitfor cluster_ready 180 || { crm_mon -1 >&2; die "cluster did not settle within 180 s (logs in $LOG)"; }
   log "up: ctl1 + $n remote nodes, stonith:$([ "$agent" = labdummy ] && echo fence_labdummy || echo "$agent") in $((SECONDS - t0)) s"
 }
 
