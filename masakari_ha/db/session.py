@@ -4,7 +4,13 @@ One engine per process and URL. ``transaction(write=True)`` is the only way code
 on SQLite it starts with ``BEGIN IMMEDIATE`` so concurrent writers (API workers, engines)
 queue on the database lock instead of failing half-way; on PostgreSQL and MySQL writers
 take row locks (``SELECT ... FOR UPDATE``) where they need serialisation. Transactions the
-database aborts as deadlocks or serialization failures are retried by ``retry_on_deadlock``.
+database aborts as deadlocks or serialization failures, or that lost their connection, are
+retried by ``retry_on_deadlock``.
+
+Server connections are pinged only when taken from the pool after more than
+``PING_AFTER_IDLE_SECONDS`` unused (a server restart or idle timeout in the meantime is
+then caught before use). A busy connection is not pinged on every checkout: that ping
+was one of the five or six round trips of a notification intake.
 """
 
 import contextlib
@@ -28,6 +34,8 @@ LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
 _sessionmakers: dict[str, sessionmaker] = {}
+
+PING_AFTER_IDLE_SECONDS = 1.0
 
 T = TypeVar("T")
 
@@ -79,7 +87,6 @@ def _create_engine(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs = dict(
-        pool_pre_ping=True,
         pool_size=CONF.database.max_pool_size,
         max_overflow=CONF.database.max_overflow,
         pool_timeout=CONF.database.pool_timeout,
@@ -87,7 +94,31 @@ def _create_engine(url: str) -> Engine:
     )
     if parsed.get_backend_name() == "mysql":
         kwargs["isolation_level"] = "READ COMMITTED"
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout only if it sat idle for a while; a dead one is
+    replaced by the pool (it retries the checkout on DisconnectionError)."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        if record is not None:
+            record.info["masakari_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        idle_since = record.info.get("masakari_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(f"idle connection is dead: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("idle connection is dead")
 
 
 def dispose_engines() -> None:
@@ -116,9 +147,12 @@ def transaction(write: bool = False, url: str | None = None) -> Iterator[Session
 
 
 def is_retryable(error: BaseException) -> bool:
-    """True for deadlocks/serialization failures/lock timeouts a retry can cure."""
+    """True for deadlocks/serialization failures/lock timeouts/lost connections a retry can
+    cure (the pool has dropped a connection that failed as disconnected)."""
     if not isinstance(error, exc.DBAPIError):
         return False
+    if error.connection_invalidated:
+        return True
     text = str(error.orig).lower() if error.orig is not None else str(error).lower()
     code = getattr(error.orig, "pgcode", None)
     if code in ("40001", "40P01", "55P03"):
