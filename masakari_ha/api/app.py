@@ -31,6 +31,7 @@ from masakari_ha import exception
 from masakari_ha.conf import middleware as middleware_opts
 from masakari_ha.api import (
     auth,
+    cast_sender,
     common,
     extensions,
     faults,
@@ -63,7 +64,8 @@ def create_app(conf, *, engine_client=None, auth_wrapper=None):
 
     :param conf: oslo.config ConfigOpts with masakari_ha's options registered.
     :param engine_client: object with ``cast_process_notification(context, uuid)``;
-        default a :class:`masakari_ha.rpc.EngineClient` created on first use.
+        default a :class:`masakari_ha.rpc.EngineClient` created on first use, behind a
+        :class:`cast_sender.CastSender` (casts leave from a background thread).
     :param auth_wrapper: TESTS ONLY. In keystone mode, a ``wsgi_app -> wsgi_app``
         function used instead of keystonemiddleware's auth_token (e.g. one that sets the
         same ``X-Identity-Status``/``X-Roles`` headers auth_token would), so the policy
@@ -79,7 +81,7 @@ def create_app(conf, *, engine_client=None, auth_wrapper=None):
             return engine_client
         from masakari_ha import rpc
 
-        return rpc.EngineClient(conf)
+        return cast_sender.CastSender(rpc.EngineClient(conf))
 
     flask_app.extensions[common.STATE_KEY] = common.AppState(
         conf=conf,

@@ -1,8 +1,9 @@
 """/v1/notifications: intake from the monitors and reads for operators.
 
 POST stores the notification (status ``new``) atomically with duplicate detection
-(:func:`masakari_ha.db.notifications.create_notification`), then casts
-``process_notification`` to the engines. A failed cast is logged and the request still
+(:func:`masakari_ha.db.notifications.create_notification`), then hands the
+``process_notification`` cast to the app's engine client (by default sent from a background
+thread: :mod:`masakari_ha.api.cast_sender`). A failed cast is logged and the request still
 succeeds: the engines' sweep picks up ``new`` rows. PUT/DELETE answer 405.
 """
 

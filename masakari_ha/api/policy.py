@@ -1,6 +1,15 @@
-"""oslo.policy enforcement: one Enforcer per configuration, rules from :mod:`policies`."""
+"""oslo.policy enforcement: one Enforcer per configuration, rules from :mod:`policies`.
+
+Every request is checked against the rules (per request, as upstream). What is not done
+per request is looking at the disk: oslo.policy's ``Enforcer.load_rules`` (called by every
+``enforce``) looks for the policy file in the config directories, stats it and stats every
+``policy_dirs`` directory. :class:`Enforcer` does that at most once per
+:data:`RULES_RECHECK_SECONDS`, so an edited policy file takes effect within that time
+instead of at the next request.
+"""
 
 import threading
+import time
 
 from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
@@ -11,6 +20,34 @@ from masakari_ha.context import RequestContext
 
 _lock = threading.Lock()
 _enforcers: dict[int, oslo_policy.Enforcer] = {}
+
+RULES_RECHECK_SECONDS = 1.0
+
+
+class Enforcer(oslo_policy.Enforcer):
+    """oslo.policy's Enforcer, looking for policy file changes at most once a second.
+
+    Rules set or registered in process make the next ``enforce`` load the rules in full.
+    """
+
+    _checked_at: float | None = None
+
+    def load_rules(self, force_reload: bool = False) -> None:
+        now = time.monotonic()
+        if (not force_reload and self.rules and self._checked_at is not None
+                and now - self._checked_at < RULES_RECHECK_SECONDS):
+            return
+        super().load_rules(force_reload)
+        self._checked_at = now
+
+    # Rules changed in process (not on disk) are loaded by the next enforce, as upstream.
+    def set_rules(self, *args, **kwargs) -> None:
+        super().set_rules(*args, **kwargs)
+        self._checked_at = None
+
+    def register_default(self, default) -> None:
+        super().register_default(default)
+        self._checked_at = None
 
 
 def get_enforcer(conf: cfg.ConfigOpts | None = None) -> oslo_policy.Enforcer:
@@ -26,7 +63,7 @@ def get_enforcer(conf: cfg.ConfigOpts | None = None) -> oslo_policy.Enforcer:
     with _lock:
         enforcer = _enforcers.get(id(conf))
         if enforcer is None:
-            enforcer = oslo_policy.Enforcer(conf)
+            enforcer = Enforcer(conf)
             enforcer.register_defaults(policies.list_rules())
             _enforcers[id(conf)] = enforcer
         return enforcer

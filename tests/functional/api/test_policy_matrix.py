@@ -163,6 +163,32 @@ def test_policy_file_overrides_defaults(api_conf, tmp_path):
     assert admin.get("/v1/notifications").status_code == 403
 
 
+def test_policy_file_edit_takes_effect_after_the_recheck_interval(api_conf, tmp_path, monkeypatch):
+    """The file is looked at on disk at most once per RULES_RECHECK_SECONDS; every request
+    is still checked against the rules loaded then."""
+    import os
+
+    from masakari_ha.api import policy as api_policy
+
+    clock = [1000.0]
+    monkeypatch.setattr(api_policy.time, "monotonic", lambda: clock[0])
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('"os_masakari_api:notifications:index": "role:service"\n')
+    api_conf.set_override("auth_strategy", "keystone")
+    api_conf.set_override("policy_file", str(policy_file), group="oslo_policy")
+    api_policy.reset()
+    application = create_app(api_conf, auth_wrapper=test_identity)
+    admin = PersonaApi(application, "admin")
+    assert admin.get("/v1/notifications").status_code == 403
+    policy_file.write_text('"os_masakari_api:notifications:index": "role:admin"\n')
+    os.utime(policy_file, (2_000_000_000, 2_000_000_000))   # a new mtime, whatever the clock
+    clock[0] += api_policy.RULES_RECHECK_SECONDS / 2
+    assert admin.get("/v1/notifications").status_code == 403   # not looked at yet
+    clock[0] += api_policy.RULES_RECHECK_SECONDS
+    assert admin.get("/v1/notifications").status_code == 200
+    assert PersonaApi(application, "service").get("/v1/notifications").status_code == 403
+
+
 # ---- no token: the real keystonemiddleware ----
 
 @pytest.fixture

@@ -76,6 +76,8 @@ def test_failed_cast_still_202_and_stays_new(api_conf, caplog):
     _host(api)
     with caplog.at_level("WARNING"):
         notification = api.notify("compute-1")
+        # the cast leaves from the background sender: wait until it was attempted
+        assert api.app.flask_app.extensions["masakari_ha"].engine_client().flush(30)
     assert notification["status"] == "new"
     assert f"notification {notification['notification_uuid']}" in caplog.text
     stored = api.get(f"/v1/notifications/{notification['notification_uuid']}").json
