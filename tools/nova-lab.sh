@@ -217,11 +217,13 @@ dead_daemons() {
 
 # computes_settled HOSTS: the computes are up (un-forcing leftovers, reported on fd 3), or one of
 # the daemons died (no point waiting any longer).
+# The verdict is kept in $DIR/settled: a second look could disagree (a compute killed a moment ago
+# is "up" until its last heartbeat is service_down_time old).
 computes_settled() {
-  local rc=0
-  computes_up "$1" --unforce 2> "$DIR/settle.err" || rc=1
-  grep -h 'un-forced' "$DIR/settle.err" | sed 's/^/nova-lab: /' >&3
-  [ "$rc" = 0 ] || [ -n "$(dead_daemons "$1")" ]
+  rm -f "$DIR/settled"
+  if computes_up "$1" --unforce 2> "$DIR/settle.err"; then touch "$DIR/settled"; fi
+  { grep -h 'un-forced' "$DIR/settle.err" || true; } | sed 's/^/nova-lab: /' >&3
+  [ -e "$DIR/settled" ] || [ -n "$(dead_daemons "$1")" ]
 }
 
 # diagnose HOSTS: why the computes are not up, short enough for the tail of a CI log: what Nova's
@@ -229,17 +231,21 @@ computes_settled() {
 diagnose() {
   local f dead
   log "diagnosis: wanted computes up: $1"
-  computes_up "$1" 2>&1 | tail -n 3 | cut -c1-400 | sed 's/^/  /' >&2
+  { computes_up "$1" 2>&1 || true; } | tail -n 3 | cut -c1-400 | sed 's/^/  /' >&2
   dead=$(dead_daemons "$1")
   [ -z "$dead" ] || log "  not running: $dead"
   for f in "$LOGS"/*.log "$LOGS"/*.out; do
     [ -s "$f" ] || continue
-    grep -a -E ' (ERROR|CRITICAL) |^Traceback|Error: ' "$f" | tail -n 2 | cut -c1-300 | sed "s|^|  $(basename "$f"): |" >&2
+    # .log files are appended to across runs: only lines stamped since this `up` started.
+    awk -v since="${UP_STARTED:-}" '!/^[0-9]{4}-/ || substr($0, 1, 19) >= since' "$f" |
+      { grep -a -E ' (ERROR|CRITICAL) |^Traceback|Error: ' || true; } | tail -n 2 | cut -c1-300 |
+      sed "s|^|  $(basename "$f"): |" >&2
   done
 }
 
 up() {
   local hosts; hosts=$(hosts_from_args "$@")
+  UP_STARTED=$(date '+%Y-%m-%d %H:%M:%S')
   apt_install "${PACKAGES[@]}"
   "$TOOLS/mariadb.sh" up >/dev/null
   "$TOOLS/rabbitmq.sh" up >/dev/null
@@ -261,7 +267,7 @@ up() {
   exec 3>&2                 # computes_settled's notes reach our stderr through waitfor's redirections
   waitfor "computes_settled '$hosts'" 300
   exec 3>&-
-  computes_up "$hosts" 2>/dev/null || { diagnose "$hosts"; die "computes [$hosts] did not come up (logs: $LOGS)"; }
+  [ -e "$DIR/settled" ] || { diagnose "$hosts"; die "computes [$hosts] did not come up (logs: $LOGS)"; }
   ensure_flavor
   log "nova ready at $NOVA_URL with computes: $hosts"
   echo "$NOVA_URL"

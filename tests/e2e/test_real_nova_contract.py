@@ -121,3 +121,21 @@ def test_stop_and_start_are_idempotent(client, server):
     client.stop(server.id)  # already stopped: no error
     client.start(server.id)
     _wait(lambda: client.get_server(server.id).vm_state == "active", "guest active again")
+
+
+def test_up_brings_back_a_compute_an_earlier_run_left_forced_down(client):
+    """An interrupted scenario leaves a compute forced down in Nova's database, which outlives the
+    bed's processes. ``nova-lab.sh up`` must bring that compute back instead of waiting for it to
+    be "up", which a forced-down service never is (two CI runs started on a machine with such a
+    leftover and timed out there)."""
+    host = HOSTS[2]
+    client.disable_service(host, "contract test: an interrupted scenario")
+    client.force_down(host, True)
+    _lab("kill-compute", host)
+    result = _lab("up", *HOSTS, timeout=400)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"{host}: was left forced down; un-forced" in result.stderr
+    service = client.get_compute_service(host)
+    assert service.forced_down is False
+    assert service.state == "up"
+    client.enable_service(host)
