@@ -56,7 +56,14 @@ def real_nova():
 
 @pytest.fixture(scope="module")
 def client(real_nova):
-    return NovaClient(real_nova, adapter_options={"region_name": "RegionOne", "interface": "public"})
+    nova = NovaClient(real_nova, adapter_options={"region_name": "RegionOne", "interface": "public"})
+    # The Nova database outlives the bed's processes: a run interrupted before its clean-up (this
+    # module's, or the field bed's, which disables computes it does not own) may have left ours
+    # disabled, and the evacuation below needs the other two schedulable.
+    for host in HOSTS:
+        if nova.get_compute_service(host).status != "enabled":
+            nova.enable_service(host)
+    return nova
 
 
 def _wait(predicate, what: str, timeout: float = 120, interval: float = 1.0):
