@@ -1,4 +1,5 @@
-"""Lost server connections on real PostgreSQL and MariaDB (``db/session.py``).
+"""Pooled server connections on real PostgreSQL and MariaDB (``db/session.py``): lost
+connections, and MariaDB's reset on return.
 
 There is no ping on every pool checkout: a connection that sat idle is pinged before use
 and replaced when dead; a busy connection that died is dropped by the failing statement and
@@ -77,3 +78,25 @@ def test_busy_dead_connection_fails_once_and_the_transaction_is_retried(db_url, 
 
     assert work() != first
     assert len(calls) == 2, "the first attempt should have met the dead connection"
+
+
+@pytest.mark.parametrize("db_url", ["mariadb"], indirect=True)
+def test_mariadb_pool_rolls_back_only_an_open_transaction(db_url):
+    def rollbacks(session) -> int:
+        row = session.execute(sa.text("SHOW SESSION STATUS LIKE 'Com_rollback'")).one()
+        return int(row[1])
+
+    with db_session.transaction(write=True) as session:
+        session.execute(sa.text("CREATE TABLE probe (v INT)"))
+        before = rollbacks(session)
+    with db_session.transaction() as session:   # same pooled connection (pool size 1)
+        assert rollbacks(session) == before, "a committed transaction was rolled back again"
+    # A connection handed back with a transaction open is rolled back by the pool.
+    raw = db_session.get_engine().raw_connection()
+    cursor = raw.cursor()
+    cursor.execute("INSERT INTO probe VALUES (1)")
+    cursor.close()
+    raw.close()
+    with db_session.transaction() as session:
+        assert session.execute(sa.text("SELECT COUNT(*) FROM probe")).scalar_one() == 0
+        assert rollbacks(session) == before + 1
