@@ -61,7 +61,7 @@ def lock_host_by_name(session: Session, name: str):
     """Row-lock the live host ``name`` and return its (uuid, on_maintenance,
     failover_segment_id) as a plain row: the cheap form of ``get_host_by_name(lock=True)``
     for notification intake. HostNotFoundByName (400) when there is none."""
-    row = session.execute(
+    row = session.connection().execute(
         sa.select(Host.uuid, Host.on_maintenance, Host.failover_segment_id)
         .where(Host.name == name, Host.deleted == 0)
         .with_for_update()
