@@ -128,6 +128,21 @@ def _outcome(env: Any, guests: list[str], failed: list[str]) -> dict[str, Any]:
             "guests_evacuated_more_than_once": sum(1 for u in guests if calls.get(u, 0) > 1)}
 
 
+def _timeline(env: Any, started: float) -> dict[str, Any]:
+    """Where the time went, from the emulator's evacuation records (seconds after the start):
+    first and last evacuate call accepted, last evacuation finished in Nova. A system's
+    ``engine_seconds`` minus ``last_evacuation_done`` is how long it took to notice the end."""
+    with env.cloud._lock:
+        records = [m for m in env.cloud.migrations.values() if m.migration_type == "evacuation"]
+        if not records:
+            return {}
+        accepted = sorted(m.created_at - started for m in records)
+        done = [m.updated_at - started for m in records if m.status == "done"]
+    return {"timeline": {"first_evacuate_accepted": round(accepted[0], 3),
+                         "last_evacuate_accepted": round(accepted[-1], 3),
+                         "last_evacuation_done": round(max(done), 3) if done else None}}
+
+
 def run_baseline(env: Any, failed: list[str], guests: list[str], timeout: float,
                  microversion: str = "2.53") -> dict[str, Any]:
     """Force down, then evacuate every guest at once through python-novaclient.
@@ -152,7 +167,7 @@ def run_baseline(env: Any, failed: list[str], guests: list[str], timeout: float,
     watch.join(max(1.0, timeout - (time.monotonic() - started)))
     watch.stop()
     return {"engine_seconds": watch.settled_at, "settled_seconds": watch.settled_at,
-            "all_evacuate_calls_accepted_after": round(accepted, 3)}
+            "all_evacuate_calls_accepted_after": round(accepted, 3), **_timeline(env, started)}
 
 
 def _start_when_stopped(env: Any, nova: Any, guests: list[str], failed: list[str],
@@ -212,7 +227,7 @@ def run_engine(kind: str, env: Any, failed: list[str], spare: list[str], guests:
         for item in result["results"]:
             statuses[item["status"]] = statuses.get(item["status"], 0) + 1
         return {"engine_seconds": result["total_seconds"], "settled_seconds": watch.settled_at,
-                "notifications": statuses}
+                "notifications": statuses, **_timeline(env, started)}
     finally:
         if proc.poll() is None:
             proc.kill()

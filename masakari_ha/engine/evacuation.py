@@ -137,6 +137,16 @@ class MigrationWatch:
     def _round(self) -> float:
         return self.fastest_interval if self._progressing else self.interval
 
+    def seed(self, listed: list, listed_at: float) -> None:
+        """Take ``listed`` (the host's records, read at ``listed_at`` by someone else: see
+        :mod:`masakari_ha.engine.prefetch`) as the first round, when none was made yet."""
+        with self._cond:
+            if self._round_no:
+                return
+            self._store(listed)
+            self._listed_at = listed_at
+            self._cond.notify_all()
+
     def records(self, instance_uuid: str) -> list:
         """The evacuation records of ``instance_uuid`` from any listing made since this
         watch was created (listed first when there is none yet).
@@ -190,6 +200,11 @@ class MigrationWatch:
             self._listed_at = time.monotonic()  # a failing Nova is asked again next round
             raise
         self._cond.acquire()
+        self._store(listed)
+        self._listed_at = time.monotonic()
+
+    def _store(self, listed: list) -> None:
+        """Keep a listing as the newest round (called holding the condition)."""
         by_instance: dict[str, list] = {}
         for record in listed:
             by_instance.setdefault(record.instance_uuid, []).append(record)
@@ -197,7 +212,6 @@ class MigrationWatch:
         self._progressing = bool(finished - self._finished)
         self._finished = finished
         self._by_instance = by_instance
-        self._listed_at = time.monotonic()
         self._round_no += 1
 
 

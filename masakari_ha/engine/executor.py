@@ -21,8 +21,7 @@ from taskflow.persistence import models as tf_models
 from taskflow.persistence.backends import impl_sqlalchemy
 
 from masakari_ha.db import recovery_records
-from masakari_ha.db import session as db_session
-from masakari_ha.engine import progress_writer
+from masakari_ha.engine import persistence, progress_writer
 
 LOG = logging.getLogger(__name__)
 
@@ -30,13 +29,8 @@ _FINISHED_FLOW_STATES = frozenset({tf_states.SUCCESS, tf_states.FAILURE, tf_stat
 
 
 def persistence_backend() -> impl_sqlalchemy.SQLAlchemyBackend:
-    """TaskFlow's SQLAlchemy backend on our database engine (no second connection string).
-
-    Its writes are marked as such so that on SQLite they start with ``BEGIN IMMEDIATE``
-    like every other writer of the database.
-    """
-    engine = db_session.get_engine().execution_options(masakari_write=True)
-    return impl_sqlalchemy.SQLAlchemyBackend({"connection": str(engine.url)}, engine=engine)
+    """TaskFlow's SQLAlchemy backend on our database (see :mod:`masakari_ha.engine.persistence`)."""
+    return persistence.backend()
 
 
 class ProgressListener(tf_listeners.Listener):

@@ -14,7 +14,7 @@ import logging
 
 from masakari_ha.conf import CONF
 from masakari_ha.db import recovery_records
-from masakari_ha.engine import errors, executor, gates, registry
+from masakari_ha.engine import errors, executor, gates, prefetch, registry
 from masakari_ha.engine.control import RecoveryInterrupted
 from masakari_ha.engine.flows import host_recovery
 
@@ -53,6 +53,9 @@ def run(claim, nova, control, context, fencing_driver) -> None:
             if decision.status == "ignored":
                 raise errors.IgnoreRecovery(decision.reason)
             raise errors.GateClosed(decision.reason)
+    # The host's guests and evacuation records are read while the flow starts and its
+    # compute service is disabled (the first evacuation needs all three).
+    prefetch.start(control, nova, host)
     values = {"on_maintenance": True}
     if claim.host_reserved:
         values["reserved"] = False

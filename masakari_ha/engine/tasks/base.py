@@ -32,12 +32,17 @@ class MasakariTask(task.Task):
         return self.control.notification_uuid
 
     def update_details(self, message: str, progress: float = 0.0) -> None:
-        """Append ``message`` to this task's progress (upstream's format) and log it."""
+        """Append ``message`` to this task's progress (upstream's format) and log it.
+
+        The message goes to our progress table (what ``recovery_workflow_details`` shows),
+        queued to the notification's writer. TaskFlow's own atom progress is not updated:
+        nothing reads it, and each update was a synchronous write of the atom detail on the
+        task's path (a host recovery sends a dozen of them before its first evacuation).
+        """
         LOG.info("Notification %s, %s: %s", self.notification_uuid, self.name, message)
         if self.notification_uuid:
             progress_writer.record(self.control, self.name, message=message, progress=progress,
                                    order=self.control.progress_order)
-        self.update_progress(progress)
 
     def revert(self, *args, **kwargs):
         """Nothing to undo: every step left Nova in a state a retry continues from."""

@@ -2,19 +2,15 @@
 
 import concurrent.futures
 import logging
-import time
 
 from masakari_ha.conf import CONF
 from masakari_ha.db import recovery_records
-from masakari_ha.engine import errors, evacuation, executor, limits, planning
+from masakari_ha.engine import errors, evacuation, executor, limits, planning, prefetch
 from masakari_ha.engine.control import RecoveryInterrupted, WaitTimeout
 from masakari_ha.engine.tasks.base import MasakariTask
 from masakari_ha.engine.vmove_writer import VmoveWriter
 
 LOG = logging.getLogger(__name__)
-
-#: A host listing older than this is read again rather than reused by the next task.
-SCRATCH_MAX_AGE = 30.0
 
 
 class DisableComputeServiceTask(MasakariTask):
@@ -28,10 +24,10 @@ class DisableComputeServiceTask(MasakariTask):
         self.update_details(f"Disabling compute service on host: '{host_name}'", 0.0)
         nova = self.novaclient
         force = nova.capabilities.force_down
-        # Read once, disable, force down, read once (not a read before and after each).
-        service = nova.disable_service(host_name, CONF.host_failure.service_disable_reason, refresh=not force)
-        if force:
-            service = nova.force_down(host_name, True, service=service)
+        reason = CONF.host_failure.service_disable_reason
+        # One read, one update carrying both changes (its answer is the service afterwards).
+        service = nova.disable_and_force_down(host_name, reason) if force else \
+            nova.disable_service(host_name, reason)
         # The service as Nova shows it after the changes: the first check needs no read.
         seen = [service]
 
@@ -55,9 +51,9 @@ class PrepareHAEnabledInstancesTask(MasakariTask):
 
     def execute(self, host_name, notification_uuid):
         self.update_details("Preparing instances for evacuation", 0.0)
-        servers = self.novaclient.list_servers_on_host(host_name)
-        # The evacuation task that follows in this run may start from this listing.
-        self.control.scratch[("servers_on_host", host_name)] = (time.monotonic(), servers)
+        # Usually read while the service was being disabled (see prefetch); the evacuation
+        # task that follows in this run starts from the same listing.
+        servers = prefetch.servers_on_host(self.control, self.novaclient, host_name, keep=True)
         self.update_details(f"Total instances running on failed host '{host_name}' is {len(servers)}", 0.3)
         conf = CONF.host_failure
         selection = planning.select_instances(
@@ -150,6 +146,9 @@ class EvacuateInstancesTask(MasakariTask):
             return
         workers = min(CONF.host_failure_recovery_threads, len(todo))
         watch = evacuation.MigrationWatch(self.novaclient, host_name)
+        seeded = prefetch.evacuations_from(self.control, host_name)
+        if seeded is not None:  # read after this run's claim: the idempotence check may use it
+            watch.seed(*seeded)
         current = {server.id: server for server in self._servers_on_host(host_name)}
         segment = self.control.segment_uuid
         vmoves = VmoveWriter(self.notification_uuid)
@@ -179,14 +178,11 @@ class EvacuateInstancesTask(MasakariTask):
     def _servers_on_host(self, host_name):
         """The failed host's guests as Nova shows them now.
 
-        Taken from the listing the preparation task of this same run made moments ago when
+        Taken from the listing the preparation task of this same run used moments ago when
         there is one (this engine has held the claim since, so nobody else acted on them),
         else listed again (a resumed run, or a custom flow without that task).
         """
-        listed_at, servers = self.control.scratch.pop(("servers_on_host", host_name), (None, None))
-        if servers is not None and time.monotonic() - listed_at <= SCRATCH_MAX_AGE:
-            return servers
-        return self.novaclient.list_servers_on_host(host_name)
+        return prefetch.servers_on_host(self.control, self.novaclient, host_name)
 
     def _place(self, host_name, servers, reserved_host_list) -> dict[str, str]:
         if not reserved_host_list:

@@ -82,6 +82,32 @@ def test_disable_and_enable_are_idempotent(nova_env):
     assert nova_env.cloud.service("compute-1").service.disabled is False
 
 
+@pytest.mark.parametrize("cap", ["2.53", "2.96"])
+def test_disable_and_force_down_is_one_update_and_idempotent(nova_env, cap):
+    cloud = nova_env.cloud
+    client = nova_env.make_client(api_max_microversion=cap)
+    client.get_compute_service("compute-1")  # negotiated, token held
+    before = cloud.call_counts()
+    svc = client.disable_and_force_down("compute-1", "Disabled by masakari_ha")
+    assert (svc.disabled, svc.forced_down, svc.disabled_reason) == (True, True, "Disabled by masakari_ha")
+    after = cloud.call_counts()
+    assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {
+        "services.list": 1, "services.update": 1}
+    model = cloud.service("compute-1").service
+    assert model.disabled and model.forced_down
+    # Nothing left to change: read only.
+    assert client.disable_and_force_down("compute-1", "another reason").disabled_reason == "Disabled by masakari_ha"
+    assert cloud.call_counts()["services.update"] == after["services.update"]
+
+
+def test_disable_and_force_down_keeps_an_operators_reason(nova_env):
+    client = nova_env.make_client()
+    client.disable_service("compute-2", "maintenance by ops")
+    svc = client.disable_and_force_down("compute-2", "Disabled by masakari_ha")
+    assert (svc.disabled_reason, svc.forced_down) == ("maintenance by ops", True)
+    assert nova_env.cloud.service("compute-2").service.disabled_reason == "maintenance by ops"
+
+
 def test_evacuate_needs_the_source_down_then_confirms_by_migration(nova_env):
     cloud = nova_env.cloud
     guest = cloud.add_server("compute-1", metadata={"HA_Enabled": "True"})

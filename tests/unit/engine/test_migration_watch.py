@@ -89,3 +89,18 @@ def test_rounds_halve_while_evacuations_finish():
     assert watch._round() == 0.2  # something finished: the wave has started
     watch.records_after("i-1", 2, timeout=2)
     assert watch._round() == 0.4  # nothing new finished
+
+
+def test_a_seeded_listing_is_the_first_round():
+    nova = FakeNova()
+    watch = evacuation.MigrationWatch(nova, "c1", interval=10)
+    watch.seed([_record("1", "i-1", "running")], listed_at=0.0)
+    assert [r.id for r in watch.records("i-1")] == ["1"]
+    assert nova.calls == 0
+    # A seed arriving after a round was listed changes nothing.
+    watch.seed([], listed_at=0.0)
+    assert [r.id for r in watch.records("i-1")] == ["1"]
+    # The next round is due one interval after the seeded listing (long past here).
+    nova.records = [_record("1", "i-1", "done")]
+    listed, round_no = watch.records_after("i-1", 1, timeout=2)
+    assert (listed[0].status, round_no, nova.calls) == ("done", 2, 1)
