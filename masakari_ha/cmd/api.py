@@ -14,11 +14,13 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from masakari_ha import metrics
-from masakari_ha.api import create_app
+from masakari_ha.api import balanced_worker, create_app
 from masakari_ha.cmd import config
 from masakari_ha.db import session as db_session
 
 LOG = logging.getLogger(__name__)
+
+BALANCED_WORKER = "masakari_ha.api.balanced_worker.BalancedThreadWorker"
 
 
 def bind_address(host: str, port: int) -> str:
@@ -59,6 +61,7 @@ def _post_fork(_server, _worker):
 def _child_exit(_server, worker):
     # A worker that exited must not keep contributing live gauges to /metrics.
     metrics.mark_process_dead(worker.pid)
+    balanced_worker.release(worker.pid)
 
 
 def enable_metrics(conf) -> str:
@@ -74,7 +77,8 @@ def gunicorn_options(conf, workers: int, **extra) -> dict:
     options = {
         "bind": bind_address(conf.masakari_api_listen, conf.masakari_api_listen_port),
         "workers": workers,
-        "worker_class": "gthread",
+        # gthread that leaves new connections to a worker holding fewer (balanced_worker)
+        "worker_class": BALANCED_WORKER,
         "threads": conf.masakari_api_threads,
         "preload_app": True,
         "pre_fork": _pre_fork,

@@ -2,6 +2,7 @@
 ``masakari-ha-api`` console script itself (gunicorn, several worker processes)."""
 
 import concurrent.futures
+import dataclasses
 import os
 import socket
 import subprocess
@@ -97,6 +98,36 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclasses.dataclass
+class ApiUnderTest:
+    base: str
+    port: int
+    pid: int
+
+    def workers(self) -> list[int]:
+        return [int(pid) for pid in
+                open(f"/proc/{self.pid}/task/{self.pid}/children").read().split()]
+
+
+def _established_per_process(pids: list[int], port: int) -> dict[int, int]:
+    """Established TCP connections to ``port`` held by each of ``pids`` (from /proc)."""
+    established = set()
+    for line in open("/proc/net/tcp").readlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":
+            established.add(f"socket:[{fields[9]}]")
+    counts = {}
+    for pid in pids:
+        links = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                links.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except OSError:
+                continue
+        counts[pid] = len(links & established)
+    return counts
+
+
 @pytest.fixture
 def api_process(db_url, tmp_path):
     port = _free_port()
@@ -131,7 +162,7 @@ def api_process(db_url, tmp_path):
             process.kill()
             pytest.fail("masakari-ha-api did not start:\n" + (tmp_path / "api.log").read_text())
         time.sleep(0.2)
-    yield base
+    yield ApiUnderTest(base, port, process.pid)
     process.terminate()
     try:
         process.wait(timeout=30)
@@ -141,10 +172,34 @@ def api_process(db_url, tmp_path):
 
 
 def test_api_workers_dedup_across_processes(api_process):
-    _setup_host(api_process, "compute-procs")
-    statuses = _race(api_process, [_notification("compute-procs")] * N_CLIENTS)
+    _setup_host(api_process.base, "compute-procs")
+    statuses = _race(api_process.base, [_notification("compute-procs")] * N_CLIENTS)
     assert statuses.count(202) == 1, statuses
     assert statuses.count(409) == N_CLIENTS - 1, statuses
+
+
+def test_kept_alive_connections_are_spread_over_the_workers(api_process):
+    """A burst of kept-alive connections does not all land on one worker (plain gthread
+    workers: 7 of 8 on one of two seen); see masakari_ha.api.balanced_worker."""
+    deadline = time.monotonic() + 60
+    while len(api_process.workers()) < API_WORKERS:
+        assert time.monotonic() < deadline, "not every worker was forked"
+        time.sleep(0.2)
+    time.sleep(1)   # forked is not yet listening
+    clients = []
+    try:
+        for _ in range(4 * API_WORKERS):
+            sock = socket.create_connection(("127.0.0.1", api_process.port), timeout=30)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            clients.append(sock)
+        for sock in clients:
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        counts = _established_per_process(api_process.workers(), api_process.port)
+        assert sum(counts.values()) == len(clients), counts
+        assert max(counts.values()) - min(counts.values()) <= 2, counts
+    finally:
+        for sock in clients:
+            sock.close()
 
 
 def test_masakari_ha_all_embedded_default(tmp_path):

@@ -14,7 +14,7 @@ def _conf(**values):
 
 def test_gthread_workers_with_configured_threads():
     options = api_cmd.gunicorn_options(_conf(masakari_api_threads=3), workers=2)
-    assert (options["worker_class"], options["workers"], options["threads"]) == ("gthread", 2, 3)
+    assert (options["worker_class"], options["workers"], options["threads"]) == (api_cmd.BALANCED_WORKER, 2, 3)
     assert options["preload_app"] is True
 
 
