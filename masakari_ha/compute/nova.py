@@ -240,21 +240,23 @@ class NovaClient:
                    lambda: self._client.services.disable_log_reason(svc.id, reason), host=host)
         return self.get_compute_service(host) if refresh else svc
 
-    def disable_and_force_down(self, host: str, reason: str) -> ComputeService:
+    def disable_and_force_down(self, host: str, reason: str, *,
+                               service: ComputeService | None = None) -> ComputeService:
         """Disable ``host``'s nova-compute with ``reason`` and force it down, in one update.
 
         ``PUT /os-services/{service_id}`` takes ``status``, ``disabled_reason`` and
         ``forced_down`` together from microversion 2.53 (our minimum), and answers with the
         service as updated: one read and one write instead of a write per field and a read
         after each. An existing disabled reason (an operator's) is kept; a field that
-        already has the wanted value is not sent; nothing to change: no write. Returns the
-        service as Nova shows it afterwards.
+        already has the wanted value is not sent; nothing to change: no write. ``service``:
+        the service as the caller just read it (saves reading it again). Returns the service
+        as Nova shows it afterwards.
         """
         if not (self.capabilities.force_down and self.capabilities.service_by_id):
             raise exc.NovaUnsupported(
                 f"Nova disable and force down in one update for host {host} needs microversion "
                 f">= 2.53, negotiated {self.microversion}")
-        svc = self.get_compute_service(host)
+        svc = service if service is not None and service.host == host else self.get_compute_service(host)
         body: dict[str, Any] = {}
         if not svc.disabled:
             body.update(status="disabled", disabled_reason=reason)

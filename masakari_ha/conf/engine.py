@@ -160,8 +160,9 @@ engine_opts = [
         min=0.05,
         mutable=True,
         help="Seconds between two reads of a failed host's evacuation records while its "
-        "evacuations are in flight (half of it while the previous read found newly finished "
-        "ones: they finish in a wave). One round is one os-migrations list per failed host, "
+        "evacuations are in flight (half of it once one of them finished: they finish in a "
+        "wave, and its last ones are what the recovery waits for). One round is one "
+        "os-migrations list per failed host, "
         "whatever its number of guests, plus one GET per guest whose record turned done; so "
         "Nova's load does not grow with the guests, and a guest is confirmed at most this long "
         "after Nova finished it. An engine sends at most 4 such lists at once and 20 per "

@@ -8,7 +8,8 @@ record *and* the guest's host (not upstream's hypervisor_hostname heuristic).
 What it costs Nova per failed host, whatever the number of guests: one listing of the
 host's servers when the evacuations start (instead of a GET per guest), then one
 os-migrations list per poll round (``[engine] evacuation_poll_interval``, shared by all
-guests of the host). Per guest: lock, evacuate, one GET once its record is done, unlock.
+guests of the host). Per guest: evacuate, lock (see :meth:`GuestEvacuation._evacuate_and_confirm`
+for why in that order), one GET once its record is done, unlock.
 The evacuate request is sent at microversion <= 2.94 (``[host_failure]
 keep_power_state_on_evacuation``): the fencing gate has confirmed the host off, so Nova
 may start running guests itself, and there is no separate start-and-wait per guest.
@@ -101,9 +102,11 @@ class MigrationWatch:
     Listed at most once per round (one call per host instead of two per guest and poll),
     so a host with hundreds of guests in flight does not flood Nova's API. A round lasts
     ``[engine] evacuation_poll_interval`` (read at each round, so a configuration reload
-    applies to evacuations in flight), half of it while the previous round found newly
-    finished evacuations: they finish in a wave (all were requested within a second or
-    two and take about as long), so once the wave started the rest follow shortly.
+    applies to evacuations in flight), half of it once one of them finished since the
+    first listing: they finish in a wave (all were requested within a second or two and
+    take about as long), so once the wave started the rest follow shortly - and the
+    stragglers at its end are the ones the recovery waits for, so the rounds stay short
+    until nobody waits any more.
 
     Guests waiting for their evacuation sleep until the next listing
     (:meth:`records_after`) instead of each polling on its own clock: one of them keeps
@@ -123,6 +126,7 @@ class MigrationWatch:
         self._by_instance: dict[str, list] = {}
         self._finished: set[str] = set()
         self._progressing = False
+        self._finished_at_first: set[str] | None = None  # records finished before we looked
 
     @property
     def interval(self) -> float:
@@ -209,7 +213,9 @@ class MigrationWatch:
         for record in listed:
             by_instance.setdefault(record.instance_uuid, []).append(record)
         finished = {r.id for r in listed if r.status in planning.MIGRATION_DONE | planning.MIGRATION_FAILED}
-        self._progressing = bool(finished - self._finished)
+        if self._finished_at_first is None:
+            self._finished_at_first = finished
+        self._progressing = bool(finished - self._finished_at_first)
         self._finished = finished
         self._by_instance = by_instance
         self._round_no += 1
@@ -267,20 +273,33 @@ class GuestEvacuation:
         record = planning.find_evacuation(migrations, self.uuid, self.failed_host, since=self.since)
         started = (record is not None and record.status not in planning.MIGRATION_FAILED) or \
             server.host not in (None, self.failed_host)
+        # Locked (when the owner had not locked it) so its owner cannot act on it until the
+        # recovery is over - right after Nova accepted the evacuation rather than before it:
+        # from that moment the guest's task_state (rebuilding) refuses its owner's actions
+        # anyway (but delete), and a host's evacuate requests do not queue behind a lock
+        # request each at nova-api (with a hundred guests, a third of the time until the
+        # last one is sent). A guest whose state is reset first is locked before the reset,
+        # as upstream does.
+        lock = steps.lock and not server.locked
         if started:
             LOG.info("Notification %s, host %s, instance %s: evacuation already requested earlier "
                      "(%s); confirming only", self.control.notification_uuid, self.failed_host,
                      self.uuid, record.status if record else f"now on {server.host}")
+            if lock:  # the engine that requested it may have died before locking it
+                self.nova.lock(self.uuid, reason=LOCK_REASON)
         else:
             LOG.info("Notification %s, host %s, instance %s: evacuating (%s)",
                      self.control.notification_uuid, self.failed_host, self.uuid, steps.reason)
-            if steps.lock and not server.locked:
+            lock_first = lock and steps.reset_to_error_before
+            if lock_first:
                 self.nova.lock(self.uuid, reason=LOCK_REASON)
             if steps.reset_to_error_before and (server.vm_state != "error" or server.task_state):
                 self.nova.reset_state(self.uuid, "error")
             # Records of earlier failed attempts (another phase, a retry) must not judge this one.
             self._stale = {m.id for m in migrations if m.status in planning.MIGRATION_FAILED}
             self._evacuate()
+            if lock and not lock_first:
+                self.nova.lock(self.uuid, reason=LOCK_REASON)
         return self._confirm(steps.vm_state_at_evacuate)
 
     def _restore(self, steps, server: Server) -> str:

@@ -3,10 +3,11 @@
 Before the first evacuation of a host failure the engine needs three things from Nova:
 the compute service disabled and forced down, the host's guests (to choose and order
 them) and the host's evacuation records (the idempotence check: did an engine that died
-already evacuate some of them?). The two reads do not depend on the update, so
-:func:`start` sends them in the background as soon as the gates passed, and the tasks
-that need them take the answers (:func:`servers_on_host`, :func:`evacuations_from`)
-instead of reading one after the other on the recovery's path.
+already evacuate some of them?). The reads do not depend on each other, so :func:`start`
+sends them - and the read of the compute service the update starts from - in the
+background as soon as the gates passed, while TaskFlow sets up the flow, and the tasks
+that need them take the answers (:func:`compute_service`, :func:`servers_on_host`,
+:func:`evacuations_from`) instead of reading one after the other on the recovery's path.
 
 Why reads made while the service is still being disabled are as good as reads made
 after it:
@@ -40,6 +41,7 @@ LOG = logging.getLogger(__name__)
 #: A read older than this (seconds since it was sent) is made again by its consumer.
 MAX_AGE = 30.0
 
+SERVICE = "compute_service"
 SERVERS = "servers_on_host"
 EVACUATIONS = "evacuations_from"
 
@@ -77,7 +79,9 @@ class _Read:
 
 
 def start(control: RunControl, nova, host: str) -> None:
-    """Send both reads for ``host`` in the background (results kept in ``control.scratch``)."""
+    """Send the reads for ``host`` in the background (results kept in ``control.scratch``)."""
+    control.scratch[(SERVICE, host)] = _Read(f"prefetch-service-{host}"[:40],
+                                             lambda: nova.get_compute_service(host))
     control.scratch[(SERVERS, host)] = _Read(f"prefetch-servers-{host}"[:40],
                                              lambda: nova.list_servers_on_host(host))
     control.scratch[(EVACUATIONS, host)] = _Read(f"prefetch-records-{host}"[:40],
@@ -100,6 +104,12 @@ def _take(control: RunControl, key: str, host: str, keep: bool):
                  control.notification_uuid, host, key.replace("_", " "), error)
         control.scratch.pop((key, host), None)
         return None
+
+
+def compute_service(control: RunControl, host: str):
+    """The background read of ``host``'s compute service, once; None when there is none
+    (already taken, too old, or it failed: the task reads it itself)."""
+    return _take(control, SERVICE, host, keep=False)
 
 
 def servers_on_host(control: RunControl, nova, host: str, keep: bool = False) -> list:

@@ -25,8 +25,10 @@ class DisableComputeServiceTask(MasakariTask):
         nova = self.novaclient
         force = nova.capabilities.force_down
         reason = CONF.host_failure.service_disable_reason
-        # One read, one update carrying both changes (its answer is the service afterwards).
-        service = nova.disable_and_force_down(host_name, reason) if force else \
+        # One update carrying both changes (its answer is the service afterwards), from the
+        # service as read while the flow started (see prefetch), else read first.
+        read = prefetch.compute_service(self.control, host_name)
+        service = nova.disable_and_force_down(host_name, reason, service=read) if force else \
             nova.disable_service(host_name, reason)
         # The service as Nova shows it after the changes: the first check needs no read.
         seen = [service]

@@ -1,6 +1,9 @@
 """Every task against the Nova emulator, each run twice: the second run finds Nova already
 in the wanted state and changes nothing (tasks check before they act)."""
 
+import threading
+import time
+
 import pytest
 
 from masakari_ha import compute
@@ -83,6 +86,31 @@ def test_evacuate_instances_task_is_idempotent(cloud_env, nova, control):
     _twice(cloud, lambda: task.execute("compute-1", control.notification_uuid, instances))
     assert all(cloud.server(g).host == "compute-2" for g in guests)
     assert all(cloud.evacuate_calls(g) == 1 for g in guests)
+
+
+def test_guests_are_locked_while_evacuated_and_an_owners_lock_stays(cloud_env, nova, control):
+    cloud = cloud_env.cloud
+    cloud.latency.evacuate_schedule, cloud.latency.evacuate = 0.2, 0.6
+    for name in ("compute-1", "compute-2"):
+        cloud.add_host(name)
+    plain = cloud.add_server("compute-1").uuid
+    owners = cloud.add_server("compute-1", locked=True).uuid
+    cloud.kill_host("compute-1", immediate=True)
+    instances = host_tasks.PrepareHAEnabledInstancesTask(None, nova, control=control).execute(
+        "compute-1", control.notification_uuid)
+    task = host_tasks.EvacuateInstancesTask(None, nova, control=control)
+    runner = threading.Thread(target=task.execute, args=("compute-1", control.notification_uuid, instances))
+    runner.start()
+    seen = []
+    while runner.is_alive():
+        server = cloud.server(plain)
+        seen.append((server.task_state is not None, server.locked))
+        time.sleep(0.01)
+    runner.join()
+    # Locked while Nova evacuates it (from right after it accepted), unlocked at the end.
+    assert (True, True) in seen
+    assert cloud.server(plain).host == "compute-2" and not cloud.server(plain).locked
+    assert cloud.server(owners).locked  # the owner's lock is left alone
 
 
 def test_evacuation_failure_is_recorded_and_fails_the_task(cloud_env, nova, control):

@@ -78,17 +78,21 @@ def test_a_failing_read_reaches_the_lister_and_is_retried_next_round():
     assert (listed, round_no, nova.calls) == ([], 1, 2)
 
 
-def test_rounds_halve_while_evacuations_finish():
+def test_rounds_halve_once_evacuations_finish():
     nova = FakeNova()
     watch = evacuation.MigrationWatch(nova, "c1", interval=0.4)
-    nova.records = [_record("1", "i-1", "running")]
+    # A record that had failed before we looked (an earlier attempt) starts no wave.
+    nova.records = [_record("0", "i-0", "failed"), _record("1", "i-1", "running"),
+                    _record("2", "i-2", "running")]
     watch.records_after("i-1", 0, timeout=2)
     assert watch._round() == 0.4
-    nova.records = [_record("1", "i-1", "done")]
     watch.records_after("i-1", 1, timeout=2)
-    assert watch._round() == 0.2  # something finished: the wave has started
+    assert watch._round() == 0.4
+    nova.records[1] = _record("1", "i-1", "done")
     watch.records_after("i-1", 2, timeout=2)
-    assert watch._round() == 0.4  # nothing new finished
+    assert watch._round() == 0.2  # something finished: the wave has started
+    watch.records_after("i-2", 3, timeout=2)
+    assert watch._round() == 0.2  # and the stragglers at its end are waited for as closely
 
 
 def test_a_seeded_listing_is_the_first_round():

@@ -12,10 +12,17 @@ class FakeNova:
     """Counts the reads; each answer names the read that produced it."""
 
     def __init__(self):
-        self.calls = {"servers": 0, "records": 0}
+        self.calls = {"service": 0, "servers": 0, "records": 0}
         self.fail = None
         self.gate = threading.Event()
         self.gate.set()
+
+    def get_compute_service(self, host):
+        self.gate.wait(5)
+        self.calls["service"] += 1
+        if self.fail:
+            raise self.fail
+        return f"{host}-service-{self.calls['service']}"
 
     def list_servers_on_host(self, host):
         self.gate.wait(5)
@@ -39,9 +46,11 @@ def test_both_reads_are_made_once_and_shared_by_the_two_tasks():
     assert prefetch.servers_on_host(control, nova, "c1") == ["c1-servers-1"]  # the next task
     records, sent_at = prefetch.evacuations_from(control, "c1")
     assert records == ["c1-records-1"] and sent_at > 0
-    assert nova.calls == {"servers": 1, "records": 1}
+    assert prefetch.compute_service(control, "c1") == "c1-service-1"
+    assert nova.calls == {"service": 1, "servers": 1, "records": 1}
     # Taken: a later phase reads again.
     assert prefetch.evacuations_from(control, "c1") is None
+    assert prefetch.compute_service(control, "c1") is None
     assert prefetch.servers_on_host(control, nova, "c1") == ["c1-servers-2"]
 
 
@@ -59,6 +68,7 @@ def test_a_failed_read_is_made_again_by_its_consumer():
     nova.fail = RuntimeError("nova down")
     prefetch.start(control, nova, "c1")
     assert prefetch.evacuations_from(control, "c1") is None
+    assert prefetch.compute_service(control, "c1") is None
     with pytest.raises(RuntimeError):  # the consumer's own read fails as any Nova call would
         prefetch.servers_on_host(control, nova, "c1")
     nova.fail = None
