@@ -11,6 +11,11 @@ starts when the notification is handed to the engine. Reported per run:
   (i.e. it confirmed all guests), the number the issue asks for;
 * ``settled``: the same start -> every guest is active on another host according to the emulator.
 
+The JSON results (``--json``) also hold a ``timeline`` per run, read from the emulator's
+evacuation records (seconds after the start): first and last evacuate call accepted and last
+evacuation finished in Nova - where a system spent its time before, during and after the
+evacuations.
+
 Systems:
 
 * ``baseline``: no engine - this script force-downs the hosts and evacuates every guest at once

@@ -124,7 +124,6 @@ class MigrationWatch:
         self._round_no = 0
         self._listed_at = float("-inf")
         self._by_instance: dict[str, list] = {}
-        self._finished: set[str] = set()
         self._progressing = False
         self._finished_at_first: set[str] | None = None  # records finished before we looked
 
@@ -216,7 +215,6 @@ class MigrationWatch:
         if self._finished_at_first is None:
             self._finished_at_first = finished
         self._progressing = bool(finished - self._finished_at_first)
-        self._finished = finished
         self._by_instance = by_instance
         self._round_no += 1
 
