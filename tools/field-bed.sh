@@ -179,21 +179,33 @@ start_proc() {  # name command...
 
 api_up() { curl -s -o /dev/null -w '%{http_code}' "$API_URL/" 2>/dev/null | grep -qE '^(200|300|401)$'; }
 
-start_api() {
+# launch_* start a process and return; wait_* wait until it serves (so that a reset can start
+# the API and an engine side by side); start_* do both.
+launch_api() {
   pid_alive "$RUN/api.pid" && return 0
   require_free_port "$API_PORT" "the field bed's masakari-ha-api"
   start_proc api "$BIN/masakari-ha-api" --config-file "$ETC/api.conf"
+}
+
+wait_api() {
   waitfor api_up 120 || { tail -30 "$LOGS/api.out" "$LOGS/api.log" >&2; die "masakari-ha-api did not answer on $API_URL"; }
 }
 
-start_engine() {  # wait for this process's own "listening" line (the log is appended to)
+start_api() { launch_api; wait_api; }
+
+launch_engine() {
+  pid_alive "$RUN/$1.pid" && return 0
+  start_proc "$1" "$BIN/masakari-ha-engine" --config-file "$ETC/$1.conf"
+}
+
+wait_engine() {  # NAME: this process's own "listening" line (the log is appended to)
   local name=$1 pid
-  pid_alive "$RUN/$name.pid" && return 0
-  start_proc "$name" "$BIN/masakari-ha-engine" --config-file "$ETC/$name.conf"
   pid=$(cat "$RUN/$name.pid")
   waitfor "grep -q ' $pid INFO .*listening on topic' '$LOGS/$name.log'" 120 ||
     { tail -30 "$LOGS/$name.out" "$LOGS/$name.log" >&2; die "$name did not start listening"; }
 }
+
+start_engine() { launch_engine "$1"; wait_engine "$1"; }
 
 stop_engine() {  # name [--kill]
   if [ "${2:-}" = --kill ]; then
@@ -204,15 +216,25 @@ stop_engine() {  # name [--kill]
   fi
 }
 
-stop_group() {  # TERM the process group started by start_proc (setsid: pgid = pid)
-  local f=$1 limit=${2:-20} pid
-  [ -s "$f" ] || { rm -f "$f"; return 0; }
-  pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null
-    waitfor "! kill -0 $pid" "$limit" || kill -KILL -- "-$pid" 2>/dev/null
+stop_group() {  # PIDFILE [seconds]: TERM the process group started by start_proc (setsid: pgid = pid)
+  stop_groups "${2:-20}" "$1"
+}
+
+# stop_groups SECONDS PIDFILE...: TERM all those process groups at once, wait for every leader to
+# exit (KILL what is left after SECONDS), remove the pid files. Each of our processes takes about
+# 2 s to shut down cleanly; one after the other that was most of a reset.
+stop_groups() {
+  local limit=$1 f pid pids=()
+  shift
+  for f in "$@"; do
+    [ -s "$f" ] || continue
+    pid=$(cat "$f")
+    kill -0 "$pid" 2>/dev/null && kill -TERM -- "-$pid" 2>/dev/null && pids+=("$pid")
+  done
+  if [ ${#pids[@]} -gt 0 ] && ! waitfor "! kill -0 ${pids[*]}" "$limit"; then
+    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
   fi
-  rm -f "$f"
+  rm -f "$@"
 }
 
 monitor_healthy() {  # state-dir name
@@ -241,30 +263,28 @@ start_monitors() {
 }
 
 stop_monitors() {
-  local host
-  for host in "${HOSTS[@]}"; do stop_group "$RUN/hostmonitor-$host.pid" 15; done
-  stop_group "$RUN/instancemonitor.pid" 15
+  local host files=()
+  for host in "${HOSTS[@]}"; do files+=("$RUN/hostmonitor-$host.pid"); done
+  stop_groups 15 "${files[@]}" "$RUN/instancemonitor.pid"
 }
 
-stop_masakari() {
+stop_masakari() {  # the monitors first: they must not report what stopping the rest looks like
   stop_monitors
-  stop_group "$RUN/engine-1.pid" 20
-  stop_group "$RUN/engine-2.pid" 20
-  stop_group "$RUN/api.pid" 20
+  stop_groups 20 "$RUN/engine-1.pid" "$RUN/engine-2.pid" "$RUN/api.pid"
 }
 
 # --- component beds -------------------------------------------------------------------------
+servers_up() {  # MariaDB, RabbitMQ and Keystone are independent: checked (or started) side by side
+  run_all "'$HERE/mariadb.sh' up >/dev/null" "'$HERE/rabbitmq.sh' up >/dev/null" "'$HERE/keystone.sh' up >/dev/null" ||
+    die "tools/mariadb.sh, rabbitmq.sh or keystone.sh up failed (see above)"
+}
+
 note_started() { grep -qxF "$1" "$RUN/started-beds" 2>/dev/null || echo "$1" >> "$RUN/started-beds"; }
 
 beds_up() {
   local t
   t=$SECONDS
-  "$HERE/mariadb.sh" up >/dev/null || die "tools/mariadb.sh up failed"
-  "$HERE/rabbitmq.sh" up >/dev/null || die "tools/rabbitmq.sh up failed"
-  "$HERE/keystone.sh" up >/dev/null || die "tools/keystone.sh up failed"
-  if curl -sf -o /dev/null http://127.0.0.1:15774/; then
-    field_py nova-unforce "${HOSTS[@]}" || die "cannot un-force the field computes"
-  fi
+  servers_up
   "$HERE/nova-lab.sh" status >/dev/null 2>&1 || note_started nova
   "$HERE/nova-lab.sh" up "${HOSTS[@]}" >/dev/null || die "tools/nova-lab.sh up failed"
   log "nova ready ($((SECONDS - t)) s)"; t=$SECONDS
@@ -333,33 +353,45 @@ db_reset() {
 # The shared servers may have been stopped by another test session's cleanup in between
 # (tools/run-tests stops what it started): bring them back (each `up` is a no-op when running).
 shared_up() {
-  "$HERE/mariadb.sh" up >/dev/null || die "tools/mariadb.sh up failed"
-  "$HERE/rabbitmq.sh" up >/dev/null || die "tools/rabbitmq.sh up failed"
-  "$HERE/keystone.sh" up >/dev/null || die "tools/keystone.sh up failed"
-  "$HERE/nova-lab.sh" status >/dev/null 2>&1 || {
-    field_py nova-unforce "${HOSTS[@]}" 2>/dev/null
-    "$HERE/nova-lab.sh" up "${HOSTS[@]}" >/dev/null || die "tools/nova-lab.sh up failed"; }
+  servers_up
+  # A scenario leaves a compute killed and forced down: `nova-lab.sh up` restarts and un-forces it.
+  "$HERE/nova-lab.sh" status >/dev/null 2>&1 ||
+    "$HERE/nova-lab.sh" up "${HOSTS[@]}" >/dev/null || die "tools/nova-lab.sh up failed"
 }
+
+# lap NAME: record how long the phase since the previous lap took (for reset's summary line).
+lap() { LAPS+=("$1 $((SECONDS - LAP_T))s"); LAP_T=$SECONDS; }
 
 reset() {
   local t0=$SECONDS reserved_args=()
+  LAPS=() LAP_T=$SECONDS
   mkdir -p "$RUN" "$LOGS"
-  stop_masakari
+  stop_masakari &           # our processes stop (a few seconds each) while the shared servers are checked
   shared_up
+  wait $!
+  lap stop+shared
   rm -f "$RUN/auto-recover-host"
   libvirt_reset
+  lap libvirt
   pcmk_reset
+  lap pacemaker
   reserved_args=(--reserved "$RESERVED")
   field_py nova-reset "${HOSTS[@]}" "${reserved_args[@]}" || die "nova reset failed"
+  lap nova
   write_configs
   db_reset
   rm -rf "$FIELD/state"
-  start_api
-  start_engine engine-1
+  lap db
+  launch_api
+  launch_engine engine-1
+  wait_api
+  wait_engine engine-1
   field_py endpoint "$API_URL" || die "registering the instance-ha endpoint failed"
   field_py register "$API_URL" "${HOSTS[@]}" "${reserved_args[@]}" > "$RUN/segment.json" || die "registering the segment failed"
+  lap api+engine
   start_monitors
-  log "reset done in $((SECONDS - t0)) s"
+  lap monitors
+  log "reset done in $((SECONDS - t0)) s (${LAPS[*]})"
 }
 
 # --- locks ----------------------------------------------------------------------------------
@@ -385,8 +417,6 @@ up() {
   mkdir -p "$RUN" "$LOGS" "$ETC"
   stop_masakari          # a bed left running must not act on what `up` does to the beds
   beds_up
-  "$HERE/mariadb.sh" up >/dev/null || die "mariadb"
-  "$HERE/rabbitmq.sh" up >/dev/null || die "rabbitmq"
   write_configs
   reset
   echo "$((SECONDS - t0))" > "$RUN/up-seconds"

@@ -187,16 +187,6 @@ def nova_reset(hosts: list[str], reserved: list[str]) -> None:
     log(f"nova reset: computes {' '.join(hosts)} up, reserved {' '.join(reserved) or '-'} disabled")
 
 
-def nova_unforce(hosts: list[str]) -> None:
-    """Un-force-down those of ``hosts`` that have a service record and are forced down (left so
-    by an interrupted scenario): tools/nova-lab.sh up waits for them to be "up", which a
-    forced-down service never is."""
-    nc = nova(admin_session())
-    for host in hosts:
-        if services(nc, host):
-            unforce(nc, host)
-
-
 def nova_park(hosts: list[str]) -> None:
     """End of the bed: delete the servers, disable the field computes (so another session's
     scheduler never picks them) and stop their nova-compute processes."""
@@ -257,8 +247,6 @@ def main(argv: list[str]) -> int:
     p.add_argument("hosts", nargs="+")
     p.add_argument("--reserved", action="append", default=[])
     sub.add_parser("nova-restore")
-    p = sub.add_parser("nova-unforce")
-    p.add_argument("hosts", nargs="+")
     p = sub.add_parser("nova-park")
     p.add_argument("hosts", nargs="+")
     p = sub.add_parser("register")
@@ -271,8 +259,6 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.cmd == "nova-reset":
         nova_reset(args.hosts, args.reserved)
-    elif args.cmd == "nova-unforce":
-        nova_unforce(args.hosts)
     elif args.cmd == "nova-park":
         nova_park(args.hosts)
     elif args.cmd == "nova-restore":

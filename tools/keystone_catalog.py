@@ -59,6 +59,7 @@ class _Identity:
     def __init__(self, sess: ks_session.Session):
         self.sess = sess
         self.kw = {"endpoint_filter": {"service_type": "identity", "interface": "public"}}
+        self._grants: set[tuple[str, str, str]] | None = None
 
     def get(self, path: str) -> dict:
         return self.sess.get(path, **self.kw).json()
@@ -75,6 +76,24 @@ class _Identity:
         found = self.find(collection, **filters)
         return found if found else self.post(f"/{collection}", {key: body})[key]
 
+    def grant(self, user_id: str, role_id: str, project_id: str | None = None) -> None:
+        """Give the user the role on the project (on the whole system when ``project_id`` is None),
+        unless it has it: Keystone takes about a second per assignment PUT, even a repeated one,
+        so the existing assignments are read once (one GET) and only missing ones are written."""
+        if self._grants is None:
+            self._grants = set()
+            for assignment in self.get("/role_assignments")["role_assignments"]:
+                scope = assignment.get("scope", {})
+                target = scope.get("project", {}).get("id") or ("system" if "system" in scope else None)
+                if "user" in assignment and target:
+                    self._grants.add((assignment["user"]["id"], target, assignment["role"]["id"]))
+        target = project_id or "system"
+        if (user_id, target, role_id) in self._grants:
+            return
+        scope = f"/projects/{project_id}" if project_id else "/system"
+        self.sess.put(f"{scope}/users/{user_id}/roles/{role_id}", **self.kw)
+        self._grants.add((user_id, target, role_id))
+
 
 def ensure_personas(auth_url: str) -> None:
     """Create the projects, roles, users and grants of PERSONAS (idempotent)."""
@@ -87,10 +106,9 @@ def ensure_personas(auth_url: str) -> None:
         u = ident.ensure("users", "user", {"name": user, "domain_id": "default", "password": user + "pass",
                                            "enabled": True}, name=user, domain_id="default")
         for role in role_names:
-            ident.sess.put(f"/projects/{projects[project]['id']}/users/{u['id']}/roles/{roles[role]['id']}",
-                           **ident.kw)
+            ident.grant(u["id"], roles[role]["id"], projects[project]["id"])
         for role in SYSTEM_ROLES.get(user, ()):
-            ident.sess.put(f"/system/users/{u['id']}/roles/{roles[role]['id']}", **ident.kw)
+            ident.grant(u["id"], roles[role]["id"])
 
 
 def register_endpoint(auth_url: str, url: str, replace: bool = True, region: str = REGION) -> None:

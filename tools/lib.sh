@@ -48,6 +48,15 @@ waitfor() {
   done
 }
 
+# run_all 'command line'...: run the command lines side by side (eval'd in background jobs) and wait
+# for all; fails when any failed (each says why on stderr).
+run_all() {
+  local c pid pids=() rc=0
+  for c in "$@"; do eval "$c" & pids+=("$!"); done
+  for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  return "$rc"
+}
+
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

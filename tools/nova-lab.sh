@@ -124,6 +124,17 @@ EOF
   chmod +x "$DIR/nova-compute"
 }
 
+# register_catalog: Nova's service users and endpoints in Keystone, once per Keystone database
+# (they outlive the processes; checking them again costs ~25 slow Keystone requests per `up`).
+register_catalog() {
+  local key
+  key="keystone db $(stat -c %Y "$LAB_ROOT/keystone/.db-ready" 2>/dev/null): $NOVA_URL $PLACEMENT_PORT $GLANCE_PORT"
+  [ "$(cat "$DIR/.catalog" 2>/dev/null)" = "$key" ] && return 0
+  "$PY" "$TOOLS/nova_lab_catalog.py" "$("$TOOLS/keystone.sh" url)" "$NOVA_URL" \
+    "http://127.0.0.1:$PLACEMENT_PORT" "http://127.0.0.1:$GLANCE_PORT"
+  echo "$key" > "$DIR/.catalog"
+}
+
 quiet_manage() {  # nova-manage/placement-manage print eventlet noise at exit on Python 3.11
   "$@" >> "$LOGS/manage.log" 2>&1 || { tail -20 "$LOGS/manage.log" >&2; die "$* failed (log: $LOGS/manage.log)"; }
 }
@@ -219,10 +230,23 @@ dead_daemons() {
 # the daemons died (no point waiting any longer).
 # The verdict is kept in $DIR/settled: a second look could disagree (a compute killed a moment ago
 # is "up" until its last heartbeat is service_down_time old).
+# Nova accepts the un-force only once the host's evacuation records are settled, which a nova-compute
+# does when it starts: one that was running all along (a partitioned host) is restarted when Nova
+# still refuses 30 s after it started.
 computes_settled() {
+  local h
   rm -f "$DIR/settled"
   if computes_up "$1" --unforce 2> "$DIR/settle.err"; then touch "$DIR/settled"; fi
   { grep -h 'un-forced' "$DIR/settle.err" || true; } | sed 's/^/nova-lab: /' >&3
+  for h in $(sed -n 's/^\([^:]*\): force-up refused.*/\1/p' "$DIR/settle.err"); do
+    [ -e "$RUN/nova-compute-$h.pid" ] || continue
+    if [ $(($(date +%s) - $(stat -c %Y "$RUN/nova-compute-$h.pid"))) -gt 30 ]; then
+      log "$h: force-up refused while its evacuations are unsettled; restarting its nova-compute" 2>&3
+      kill -KILL "$(cat "$RUN/nova-compute-$h.pid")" 2>/dev/null
+      rm -f "$RUN/nova-compute-$h.pid"
+      start_compute "$h" 3>&-
+    fi
+  done
   [ -e "$DIR/settled" ] || [ -n "$(dead_daemons "$1")" ]
 }
 
@@ -247,12 +271,11 @@ up() {
   local hosts; hosts=$(hosts_from_args "$@")
   UP_STARTED=$(date '+%Y-%m-%d %H:%M:%S')
   apt_install "${PACKAGES[@]}"
-  "$TOOLS/mariadb.sh" up >/dev/null
-  "$TOOLS/rabbitmq.sh" up >/dev/null
-  "$TOOLS/keystone.sh" up >/dev/null
+  # independent servers: checked (or started) side by side
+  run_all "'$TOOLS/mariadb.sh' up >/dev/null" "'$TOOLS/rabbitmq.sh' up >/dev/null" "'$TOOLS/keystone.sh' up >/dev/null" ||
+    die "a server Nova needs did not start"
   write_configs
-  "$PY" "$TOOLS/nova_lab_catalog.py" "$("$TOOLS/keystone.sh" url)" "$NOVA_URL" \
-    "http://127.0.0.1:$PLACEMENT_PORT" "http://127.0.0.1:$GLANCE_PORT"
+  register_catalog
   setup_databases
   start_uwsgi placement "$PLACEMENT_PORT" /usr/bin/placement-api OS_PLACEMENT_CONFIG_DIR "$ETC/placement" 1
   start_daemon stub "$PY" "$TOOLS/glance_neutron_stub.py" "$GLANCE_PORT" "$NEUTRON_PORT"

@@ -24,7 +24,7 @@ def ensure_nova_catalog(auth_url: str, endpoints: dict[str, tuple[str, str]]) ->
         user = ident.ensure("users", "user", {"name": name, "domain_id": "default", "password": name + "pass",
                                               "enabled": True}, name=name, domain_id="default")
         for role in roles.values():
-            ident.sess.put(f"/projects/{project['id']}/users/{user['id']}/roles/{role['id']}", **ident.kw)
+            ident.grant(user["id"], role["id"], project["id"])
     for service_type, (name, url) in endpoints.items():
         service = ident.ensure("services", "service", {"type": service_type, "name": name, "enabled": True},
                                type=service_type)

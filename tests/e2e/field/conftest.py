@@ -279,11 +279,12 @@ def field(field_bed):
     if not field_bed.fresh:
         t0 = time.monotonic()
         try:
-            run_tool(FIELD_BED, "reset", timeout=600)
+            proc = run_tool(FIELD_BED, "reset", timeout=600)
         except (RuntimeError, subprocess.TimeoutExpired) as exc:   # once more, reported like up's retry
             _report_retry("reset failed, retrying", exc)
-            run_tool(FIELD_BED, "reset", timeout=600)
-        sys.stderr.write(f"\nfield bed reset in {time.monotonic() - t0:.1f} s\n")
+            proc = run_tool(FIELD_BED, "reset", timeout=600)
+        phases = [line for line in proc.stderr.splitlines() if "reset done in" in line]
+        sys.stderr.write(f"\nfield bed reset in {time.monotonic() - t0:.1f} s {phases[-1] if phases else ''}\n")
     field_bed.fresh = False
     field_bed.domains = []
     return field_bed
