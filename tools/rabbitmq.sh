@@ -33,7 +33,8 @@ rmq_env() {
     ERL_EPMD_PORT=$EPMD_PORT ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE=$DIR/mnesia \
     RABBITMQ_LOG_BASE=$DIR/log RABBITMQ_ENABLED_PLUGINS_FILE=$DIR/enabled_plugins \
     RABBITMQ_PID_FILE=$DIR/rabbit.pid RABBITMQ_CONFIG_FILE=$DIR/rabbitmq \
-    RABBITMQ_ADVANCED_CONFIG_FILE=$DIR/advanced.config RABBITMQ_CONF_ENV_FILE=$DIR/rabbitmq-env.conf
+    RABBITMQ_ADVANCED_CONFIG_FILE=$DIR/advanced.config RABBITMQ_CONF_ENV_FILE=$DIR/rabbitmq-env.conf \
+    ERL_CRASH_DUMP=$DIR/log/erl_crash.dump
 }
 
 ctl() { ( rmq_env; "$RMQ/rabbitmqctl" -q "$@" ); }
