@@ -226,13 +226,12 @@ dead_daemons() {
   echo "${dead[*]}"
 }
 
-# computes_settled HOSTS: the computes are up (un-forcing leftovers, reported on fd 3), or one of
-# the daemons died (no point waiting any longer).
-# The verdict is kept in $DIR/settled: a second look could disagree (a compute killed a moment ago
-# is "up" until its last heartbeat is service_down_time old).
-# Nova accepts the un-force only once the host's evacuation records are settled, which a nova-compute
-# does when it starts: one that was running all along (a partitioned host) is restarted when Nova
-# still refuses 30 s after it started.
+# computes_settled HOSTS: true when the computes are up (then $DIR/settled exists: asking Nova a
+# second time could disagree, as a compute killed a moment ago is "up" until its last heartbeat is
+# service_down_time old) or when one of the daemons died (no point waiting). Un-forces leftovers
+# (reported on fd 3). Nova accepts that only once the host's evacuation records are settled, which
+# a nova-compute does when it starts: one running all along (a partitioned host) is restarted when
+# Nova still refuses 30 s after it started.
 computes_settled() {
   local h
   rm -f "$DIR/settled"
