@@ -8,6 +8,7 @@ What to do when a commit fails is the writer's own policy (:meth:`GroupCommitWri
 
 from __future__ import annotations
 
+import abc
 import queue
 import threading
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 _STOP = object()
 
 
-class GroupCommitWriter:
+class GroupCommitWriter(abc.ABC):
     """A queue drained in batches by one thread that hands each batch to :meth:`_commit`."""
 
     def __init__(self, thread_name: str) -> None:
@@ -23,8 +24,9 @@ class GroupCommitWriter:
         self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
         self._thread.start()
 
+    @abc.abstractmethod
     def _commit(self, items: list[Any]) -> None:
-        raise NotImplementedError
+        """Write one batch; a subclass decides what a failed write means for its records."""
 
     def _put(self, item: Any) -> None:
         self._queue.put(item)
