@@ -19,6 +19,21 @@ LOG = logging.getLogger(__name__)
 def main(argv=None) -> int:
     conf = config.parse_args(sys.argv[1:] if argv is None else argv, prog="masakari-ha-engine")
     service = EngineService(conf)
+
+    # Installed before the service starts: a signal arriving once it listens (a supervisor's
+    # SIGHUP right after start-up) must not find the default action, which ends the process
+    # without handing its claims back.
+    def _stop(signum, _frame):
+        LOG.info("Signal %s received: stopping", signum)
+        service.request_stop()
+
+    def _reload(signum, _frame):
+        LOG.info("Signal %s received: reloading the configuration files", signum)
+        service.request_reload()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGHUP, _reload)
     try:
         current, head = migration.current_revision(), migration.head_revision()
         if current != head:
@@ -34,17 +49,6 @@ def main(argv=None) -> int:
         print(f"masakari-ha-engine: {error}", file=sys.stderr)
         return 1
 
-    def _stop(signum, _frame):
-        LOG.info("Signal %s received: stopping", signum)
-        service.request_stop()
-
-    def _reload(signum, _frame):
-        LOG.info("Signal %s received: reloading the configuration files", signum)
-        service.request_reload()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGHUP, _reload)
     service.wait()
     service.stop()
     return 0
