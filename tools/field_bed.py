@@ -92,36 +92,6 @@ def delete_all_servers(nc) -> None:
         log(f"deleted {len(servers)} servers")
 
 
-def restart_compute(host: str) -> None:
-    nova_lab("kill-compute", host)
-    time.sleep(1)
-    nova_lab("start-compute", host)
-
-
-def unforce(nc, host: str) -> None:
-    """Un-force-down ``host``'s service. Nova refuses while ``done`` evacuation records remain
-    on it; a compute that (re)started settles them to ``completed`` in its init_host, so wait a
-    little for that, and restart the compute when it was running all along (e.g. partitioned)."""
-    if not services(nc, host)[0].forced_down:
-        return
-
-    def accepted():
-        try:
-            nc.services.force_down(services(nc, host)[0].id, False)
-            return True
-        except nova_exc.BadRequest:
-            return False
-
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if accepted():
-            return
-        time.sleep(2)
-    log(f"{host}: force-up still refused (evacuation records not settled); restarting its nova-compute")
-    restart_compute(host)
-    wait(accepted, 120, f"Nova to accept force-up of {host} after its restart", 2)
-
-
 def computes_up(nc, hosts: list[str]) -> bool:
     up = {s.host for s in services(nc) if s.state == "up"}
     hv = {h.hypervisor_hostname for h in nc.hypervisors.list() if h.state == "up"}
@@ -161,10 +131,8 @@ def nova_reset(hosts: list[str], reserved: list[str]) -> None:
     for host in hosts:
         nova_lab("start-compute", host)   # no-op when running
     wait(lambda: {s.host for s in services(nc)} >= set(hosts), 180, f"services of {hosts} registered", 1)
-    # Before deleting the servers: a restarted compute settles the evacuations of the guests
-    # that still exist (deleted ones would leave their records 'done' and force-up refused).
-    for host in hosts:
-        unforce(nc, host)
+    # No field compute is forced down here: field-bed.sh runs `nova-lab.sh up` first whenever one
+    # is, which restarts it and un-forces it once its evacuation records are settled.
     delete_all_servers(nc)
     for svc in services(nc):
         if svc.host in reserved:
