@@ -91,9 +91,9 @@ def _refusal_status(error: Exception) -> str:
 
 @db_session.retry_on_deadlock
 def _create(conf, body, generated_time):
-    with db_session.transaction(write=True) as session:
+    with db_session.core_transaction(write=True) as conn:
         return notifications_db.create_notification(
-            session,
+            conn,
             notification_type=body["type"],
             hostname=body["hostname"],
             generated_time=generated_time,

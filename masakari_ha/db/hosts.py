@@ -57,15 +57,21 @@ def get_host_by_name(session: Session, name: str, lock: bool = False) -> Host:
     return host
 
 
-def lock_host_by_name(session: Session, name: str):
+# Prebuilt once: SQLAlchemy then finds its compiled form by a memoized cache key instead
+# of building and hashing a new statement on every notification.
+_LOCK_HOST_BY_NAME = (
+    sa.select(Host.uuid, Host.on_maintenance, Host.failover_segment_id)
+    .where(Host.name == sa.bindparam("name"), Host.deleted == 0)
+    .with_for_update()
+)
+
+
+def lock_host_by_name(conn: sa.Connection, name: str) -> sa.Row:
     """Row-lock the live host ``name`` and return its (uuid, on_maintenance,
     failover_segment_id) as a plain row: the cheap form of ``get_host_by_name(lock=True)``
-    for notification intake. HostNotFoundByName (400) when there is none."""
-    row = session.connection().execute(
-        sa.select(Host.uuid, Host.on_maintenance, Host.failover_segment_id)
-        .where(Host.name == name, Host.deleted == 0)
-        .with_for_update()
-    ).first()
+    for notification intake, on the connection of a ``db.session.core_transaction()``.
+    HostNotFoundByName (400) when there is none."""
+    row = conn.execute(_LOCK_HOST_BY_NAME, {"name": name}).first()
     if row is None:
         raise exception.HostNotFoundByName(host_name=name)
     return row

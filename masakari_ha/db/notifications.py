@@ -93,37 +93,43 @@ def maintenance_exempt(notification_type: str, payload: dict, auto_recover_host:
     )
 
 
+# Intake's statements, prebuilt once (see hosts_db.lock_host_by_name).
+_DUPLICATE_CANDIDATES = sa.select(Notification.notification_uuid, Notification.payload).where(
+    Notification.source_host_uuid == sa.bindparam("host_uuid"),
+    Notification.type == sa.bindparam("type"),
+    Notification.generated_time >= sa.bindparam("since"),
+    Notification.deleted == 0,
+)
+_INSERT = sa.insert(Notification.__table__)
+
+
 def find_duplicate(
-    session: Session,
+    conn: sa.Connection,
     host_uuid: str,
     notification_type: str,
     generated_time: datetime.datetime,
     payload: dict,
     interval_seconds: int,
-) -> Notification | None:
-    """An existing notification that makes the new one a duplicate, or None.
+) -> str | None:
+    """The UUID of an existing notification that makes the new one a duplicate, or None.
 
     Same type, same source host, identical payload, generated no earlier than
     ``generated_time - interval``; status deliberately ignored (upstream LP#1858548).
     """
     since = generated_time - datetime.timedelta(seconds=interval_seconds)
-    stmt = sa.select(Notification.notification_uuid, Notification.payload).where(
-        Notification.source_host_uuid == host_uuid,
-        Notification.type == notification_type,
-        Notification.generated_time >= since,
-        Notification.deleted == 0,
-    )
-    for candidate_uuid, candidate_payload in session.connection().execute(stmt):
+    candidates = conn.execute(
+        _DUPLICATE_CANDIDATES, {"host_uuid": host_uuid, "type": notification_type, "since": since})
+    for candidate_uuid, candidate_payload in candidates:
         try:
             if json.loads(candidate_payload or "{}") == payload:
-                return get_notification(session, candidate_uuid)
+                return candidate_uuid
         except ValueError:
             continue
     return None
 
 
 def create_notification(
-    session: Session,
+    conn: sa.Connection,
     *,
     notification_type: str,
     hostname: str,
@@ -134,13 +140,13 @@ def create_notification(
 ) -> StoredNotification:
     """Check and store a new notification atomically; returns the row (status ``new``).
 
-    Must run in ``transaction(write=True)``. Raises HostNotFoundByName (400) for an
+    Must run in ``core_transaction(write=True)``. Raises HostNotFoundByName (400) for an
     unknown host, HostOnMaintenance (409) and DuplicateNotification (409).
     """
-    host = hosts_db.lock_host_by_name(session, hostname)
+    host = hosts_db.lock_host_by_name(conn, hostname)
     if host.on_maintenance and not maintenance_exempt(notification_type, payload, auto_recover_host):
         raise exception.HostOnMaintenance(host_name=hostname, type=notification_type)
-    if find_duplicate(session, host.uuid, notification_type, generated_time, payload, detection_interval):
+    if find_duplicate(conn, host.uuid, notification_type, generated_time, payload, detection_interval):
         raise exception.DuplicateNotification(host=hostname, type=notification_type)
     values = {
         "notification_uuid": str(uuid_lib.uuid4()),
@@ -153,5 +159,5 @@ def create_notification(
         "created_at": utcnow(),
         "deleted": 0,
     }
-    result = session.connection().execute(sa.insert(Notification.__table__), {**values, "attempts": 0})
+    result = conn.execute(_INSERT, {**values, "attempts": 0})
     return StoredNotification(id=result.inserted_primary_key[0], **values)

@@ -152,19 +152,29 @@ def dispose_engines() -> None:
 
 
 @contextlib.contextmanager
-def transaction(write: bool = False, url: str | None = None) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on error."""
+def core_transaction(write: bool = False, url: str | None = None) -> Iterator[sa.Connection]:
+    """A Core connection in one transaction: committed on success, rolled back on error.
+
+    For hot paths that run a few prebuilt statements and need no ORM unit of work
+    (notification intake); everything else uses :func:`transaction`.
+    """
     engine = get_engine(url)
-    maker = _sessionmakers[url or database_url()]
     with engine.connect() as conn:
         if write:
             conn.execution_options(masakari_write=True)
         # Begin on the connection first so a writer holds the SQLite write lock from the
-        # start of the block, not from its first statement; the session joins it.
+        # start of the block, not from its first statement.
         with conn.begin():
-            with maker(bind=conn) as session:
-                yield session
-                session.flush()
+            yield conn
+
+
+@contextlib.contextmanager
+def transaction(write: bool = False, url: str | None = None) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on error."""
+    with core_transaction(write, url) as conn:
+        with _sessionmakers[url or database_url()](bind=conn) as session:
+            yield session
+            session.flush()
 
 
 def is_retryable(error: BaseException) -> bool:
