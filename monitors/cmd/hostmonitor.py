@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         trust_clean_offline_without_fencing=conf.host.trust_clean_offline_without_fencing,
         fencing_wait_timeout=conf.host.fencing_wait_timeout,
         recovery_confirm_time=conf.host.recovery_confirm_time,
+        monitoring_interval=conf.host.monitoring_interval,
     )
     if conf.once:
         # Dry run of one sample from the saved state: what would be sent now.

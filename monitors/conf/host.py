@@ -24,7 +24,9 @@ host_opts = [
         min=1,
         help="Consecutive identical samples of a node needed before its change is reported "
         "(debounce). A sample in a transition (pending, unclean-but-online, connection "
-        "resource still Starting) breaks the streak.",
+        "resource still Starting) breaks the streak. A node that is offline and not fenced "
+        "must also have stayed offline for (monitoring_samples - 1) x monitoring_interval "
+        "seconds: samples taken back to back after a slow crm_mon do not shorten that.",
     ),
     cfg.BoolOpt(
         "restrict_to_remotes",

@@ -13,7 +13,8 @@ online, reported offline        STARTED / ONLINE / NORMAL, once the node has sta
                                 online and Started for 2-3 s at the end of each reconnect attempt)
 offline, reported online or     fenced → STOPPED/OFFLINE/NORMAL; fencing still running →
 never seen (first start)        wait up to fencing_wait_timeout, then STOPPED ... UNKNOWN;
-                                nothing pending → STOPPED/OFFLINE/UNKNOWN at once
+                                nothing pending → STOPPED/OFFLINE/UNKNOWN once the node has
+                                been offline for (monitoring_samples - 1) x monitoring_interval
 offline, reported UNKNOWN       fenced now → a second STOPPED with NORMAL (engine acts)
 transitional (pending, unclean  never reported, and it breaks a debounce streak; the
 but online, connection          "phantom online" of a dead remote node's reconnect attempt
@@ -66,6 +67,15 @@ class Settings:
     trust_clean_offline_without_fencing: bool = False
     fencing_wait_timeout: float = 120.0
     recovery_confirm_time: float = 0.0
+    monitoring_interval: float = 0.0
+
+
+def offline_confirm_time(settings: Settings) -> float:
+    """How long an unfenced node must stay offline before it is reported: the time the
+    ``monitoring_samples`` debounce is meant to span. Samples can come back to back (the next
+    one starts at once when crm_mon was slow), and a remote node whose connection resource is
+    restarted during a cluster transition is offline for a second or two without being down."""
+    return (settings.monitoring_samples - 1) * settings.monitoring_interval
 
 
 # Decision kinds (the ``decision`` label of masakari_ha_monitor_host_decisions_total).
@@ -78,6 +88,7 @@ REPORTED_STARTED = "reported_started"
 REPORTED_STOPPED_NORMAL = "reported_stopped_normal"
 REPORTED_STOPPED_UNKNOWN = "reported_stopped_unknown"
 FENCING_WAIT = "fencing_wait"
+OFFLINE_CONFIRMING = "offline_confirming"
 
 
 @dataclass(frozen=True)
@@ -259,6 +270,12 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
             decisions.append(Decision(node.name, f"offline, fencing in progress; waiting "
                                       f"({waited:.0f}s of {settings.fencing_wait_timeout:.0f}s)",
                                       kind=FENCING_WAIT))
+            continue
+        confirm = offline_confirm_time(settings)
+        if waited < confirm:
+            decisions.append(Decision(node.name, f"offline for {waited:.1f}s of {confirm:.0f}s "
+                                      "(monitoring_samples x monitoring_interval), not fenced; "
+                                      "not yet reported", kind=OFFLINE_CONFIRMING))
             continue
         rec.reported, rec.reported_host_status = OFFLINE, envelope.HOST_STATUS_UNKNOWN
         reason = "fencing not confirmed within fencing_wait_timeout" \

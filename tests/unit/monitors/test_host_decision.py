@@ -275,3 +275,43 @@ def test_every_decision_has_its_kind(xml):
     blocked = st(xml, HEALTHY, **{'with_quorum="true"': 'with_quorum="false"'})
     assert kinds([decision.evaluate(blocked, "remote2", {}, 0, Settings())]) == \
         [[("remote2", decision.BLOCKED)]]
+
+
+# Two samples a second apart, as in the field bed; no fencing wait, so the time span alone decides.
+SPAN = Settings(monitoring_samples=2, monitoring_interval=1, fencing_wait_timeout=0)
+# From here, FENCED_LATER's fence success (04:00:31Z) is older than the last online sample.
+AFTER_FENCING = T_BEFORE_KILL + 60
+
+
+def run_at(xml, timed_samples, settings, records=None):
+    records = {} if records is None else records
+    return records, [decision.evaluate(st(xml, name), "remote2", records, when, settings)
+                     for when, name in timed_samples]
+
+
+def test_unfenced_offline_in_back_to_back_samples_is_not_reported(xml):
+    """A remote node's connection resource restarted during a cluster transition: offline in
+    two samples 0.6 s apart (the second came at once after a slow crm_mon), then online."""
+    t = AFTER_FENCING
+    _, out = run_at(xml, [(t, HEALTHY), (t + 1, FENCED_LATER), (t + 1.6, FENCED_LATER),
+                          (t + 2.6, HEALTHY), (t + 3.6, HEALTHY)], SPAN)
+    assert [sent(o) for o in out] == [[]] * 5
+    assert kinds(out)[2] == [("remote1", decision.OFFLINE_CONFIRMING)]
+
+
+def test_unfenced_offline_is_reported_once_it_spans_the_samples(xml):
+    t = AFTER_FENCING
+    _, out = run_at(xml, [(t, HEALTHY), (t + 1, FENCED_LATER), (t + 1.6, FENCED_LATER),
+                          (t + 2.1, FENCED_LATER)], SPAN)
+    assert [sent(o) for o in out[:3]] == [[]] * 3
+    [n] = sent(out[3])
+    assert n["payload"] == {"event": "STOPPED", "cluster_status": "OFFLINE", "host_status": "UNKNOWN"}
+    assert n["generated_time"] == datetime.datetime.fromtimestamp(
+        t + 1, datetime.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def test_fenced_offline_is_reported_without_waiting_for_the_span(xml):
+    t = T_BEFORE_KILL
+    _, out = run_at(xml, [(t, HEALTHY), (t + 0.3, FENCED_LATER), (t + 0.6, FENCED_LATER)], SPAN)
+    [n] = sent(out[2])
+    assert n["payload"]["host_status"] == "NORMAL"
