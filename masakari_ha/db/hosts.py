@@ -8,7 +8,7 @@ import uuid as uuid_lib
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from masakari_ha import exception
 from masakari_ha.db import listing
@@ -39,24 +39,6 @@ def get_host(session: Session, host_uuid: str, segment_uuid: str | None = None) 
     return host
 
 
-def get_host_by_name(session: Session, name: str, lock: bool = False) -> Host:
-    """The live host with this name; HostNotFoundByName (400, as upstream) otherwise.
-
-    ``lock=True`` takes a row lock (``SELECT ... FOR UPDATE`` on PostgreSQL/MySQL; SQLite
-    write transactions are already exclusive) so that everything the caller does for
-    this host in the same transaction is serialised against other API workers.
-    """
-    stmt = sa.select(Host).where(Host.name == name, Host.deleted == 0)
-    if lock:
-        # Lock only the hosts row: no eager outer join (PostgreSQL refuses FOR UPDATE on
-        # the nullable side of one, MariaDB has no FOR UPDATE OF).
-        stmt = stmt.options(lazyload(Host.failover_segment)).with_for_update()
-    host = session.scalars(stmt).first()
-    if host is None:
-        raise exception.HostNotFoundByName(host_name=name)
-    return host
-
-
 # Prebuilt once: SQLAlchemy then finds its compiled form by a memoized cache key instead
 # of building and hashing a new statement on every notification.
 _LOCK_HOST_BY_NAME = (
@@ -68,9 +50,13 @@ _LOCK_HOST_BY_NAME = (
 
 def lock_host_by_name(conn: sa.Connection, name: str) -> sa.Row:
     """Row-lock the live host ``name`` and return its (uuid, on_maintenance,
-    failover_segment_id) as a plain row: the cheap form of ``get_host_by_name(lock=True)``
-    for notification intake, on the connection of a ``db.session.core_transaction()``.
-    HostNotFoundByName (400) when there is none."""
+    failover_segment_id) as a plain row, on the connection of a
+    ``db.session.core_transaction()``; HostNotFoundByName (400, as upstream) when there is none.
+
+    The lock (``SELECT ... FOR UPDATE`` on PostgreSQL/MySQL; SQLite write transactions are
+    already exclusive) serialises everything the caller does for this host in the same
+    transaction against other API workers: notification intake's duplicate check. Only
+    columns are selected, so no eager join to the segment widens the lock."""
     row = conn.execute(_LOCK_HOST_BY_NAME, {"name": name}).first()
     if row is None:
         raise exception.HostNotFoundByName(host_name=name)
