@@ -324,8 +324,11 @@ EOF
 # empty fence history. A fence action of the previous scenario can still complete after the
 # reset's history clean-up (e.g. pacemaker's retry of a fence the BMC-unknown scenario refused,
 # which succeeds once the MAAS emulator is reset): clear the history again when that happens.
+# The controller must answer too: a link cut can freeze it for up to a minute while the CIB
+# still shows the old state (tests/e2e/conftest.py, CONTROLLER_REPLACED_WITHIN).
 pcmk_healthy() {
   local x
+  timeout 10 crmadmin --dc_lookup --timeout 3000 >/dev/null 2>&1 || return 1
   x=$(crm_mon -1 --output-as=xml 2>/dev/null) || return 1
   [ "$(grep -E '<node name="remote[0-9]+"' <<<"$x" | grep -c 'online="true".*unclean="false"')" -ge "$NODES" ] &&
     ! grep -q 'role="Starting"' <<<"$x" || return 1

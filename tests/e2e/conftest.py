@@ -182,6 +182,16 @@ def session_bed(lab: BedScript, name: str, *up_args: str):
             lab.run("down", check=False)
 
 
+# pacemaker 2.1's controller reads a message from a Pacemaker Remote node to its end in a
+# blocking poll of up to 60 s. A link cut in the middle of one (a host monitor on that node
+# proxies crm_mon through the connection every second) freezes the whole controller: nothing is
+# scheduled, nothing fenced, no IPC answered. pacemakerd kills it after five missed 7 s checks
+# and starts a new one, which starts over from the CIB. Seen after about one partition in three
+# on this bed (gdb: pacemaker-controld in poll() under read_remote_message on the cut node's
+# TLS socket).
+CONTROLLER_REPLACED_WITHIN = 45  # seconds, from the freeze to a new controller
+
+
 class PacemakerLab(BedScript):
     """Driver for tools/pacemaker-lab.sh plus read access to the live cluster state."""
 
@@ -235,6 +245,15 @@ class PacemakerLab(BedScript):
         online = any(n.get("name") == name and n.get("online") == "true" for n in root.iter("node"))
         started = any(r.get("id") == name and r.get("role") == "Started" for r in root.iter("resource"))
         return online and started
+
+    @staticmethod
+    def controller_answers() -> bool:
+        """The cluster's controller answers IPC (asked for the DC with crmadmin)."""
+        try:
+            return subprocess.run(["crmadmin", "--dc_lookup", "--timeout", "3000"],
+                                  capture_output=True, timeout=10).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
 
     def with_quorum(self, netns: str | None = None) -> bool:
         dc = self.crm_mon(netns).find("summary/current_dc")
@@ -306,6 +325,10 @@ class PacemakerLab(BedScript):
         """Back to: quorate, every link up, every remote online and clean, no fence history,
         no failed actions, every MAAS machine on and no recorded power action."""
         run_dir = Path(self.env["MASAKARI_HA_PCMK_LAB"], "run")
+        # A controller frozen by the previous test's link cut (see CONTROLLER_REPLACED_WITHIN)
+        # would hang the clean-ups below and still show the old state in crm_mon.
+        wait_for(self.controller_answers, CONTROLLER_REPLACED_WITHIN + 30,
+                 "pacemaker's controller to answer again")
         if not self.with_quorum():
             self.run("quorum", "regain")
         for i, name in enumerate(self.nodes, start=1):
