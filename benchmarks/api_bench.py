@@ -53,6 +53,7 @@ import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from benchmarks import machine  # noqa: E402
 from benchmarks.loadgen import Result, run_load  # noqa: E402
 from tests.integration import harness  # noqa: E402  (scratch databases, tools/ servers, our API process)
 
@@ -318,6 +319,8 @@ def main(argv=None) -> int:
         db_server = harness.tool_server_up({"mariadb": "mariadb", "postgresql": "postgres"}[args.db]).url
     workdir = Path(tempfile.mkdtemp(prefix="masakari-ha-api-bench-"))
     log(f"db={args.db} workers={args.workers} threads={args.threads} duration={args.duration}s workdir={workdir}")
+    load_note = machine.background_load_note(machine.busy_cpus())
+    log(load_note)
 
     runs = [("ours", lambda url, wd: Ours(url, args.workers, wd / "ours", args.threads))]
     for worker_class in filter(None, args.upstream_servers.split(",")):
@@ -355,7 +358,7 @@ def main(argv=None) -> int:
     print()
     print(f"API benchmark: db={args.db}, {args.workers} worker processes each ({args.threads} threads), "
           f"{os.cpu_count()} CPUs, {args.duration:.0f} s per measurement ({args.delay_duration:.0f} s for "
-          f"delay 5) after {args.warmup:.0f} s warm-up, 127.0.0.1")
+          f"delay 5) after {args.warmup:.0f} s warm-up, 127.0.0.1; {load_note}")
     print(f"| {'system':<54} | {'measurement':<22} | {'req/s':>9} | {'p50 ms':>9} | {'p99 ms':>9} | {'n':>6} |")
     print(f"|{'-' * 56}|{'-' * 24}|{'-' * 11}|{'-' * 11}|{'-' * 11}|{'-' * 8}|")
     for label, results in table.items():
