@@ -186,9 +186,9 @@ def session_bed(lab: BedScript, name: str, *up_args: str):
 # blocking poll of up to 60 s. A link cut in the middle of one (a host monitor on that node
 # proxies crm_mon through the connection every second) freezes the whole controller: nothing is
 # scheduled, nothing fenced, no IPC answered. pacemakerd kills it after five missed 7 s checks
-# and starts a new one, which starts over from the CIB. Seen after about one partition in three
-# on this bed (gdb: pacemaker-controld in poll() under read_remote_message on the cut node's
-# TLS socket).
+# and starts a new one, which starts over from the CIB. Seen in 9 of 19 runs of the isolated-node
+# test on this bed (gdb: pacemaker-controld in poll() under read_remote_message on the cut
+# node's TLS socket).
 CONTROLLER_REPLACED_WITHIN = 45  # seconds, from the freeze to a new controller
 
 
