@@ -188,7 +188,7 @@ launch_api() {
 }
 
 wait_api() {
-  waitfor api_up 120 || { tail -30 "$LOGS/api.out" "$LOGS/api.log" >&2; die "masakari-ha-api did not answer on $API_URL"; }
+  waitfor api_up 120 || { tail -n 30 "$LOGS/api.out" "$LOGS/api.log" >&2; die "masakari-ha-api did not answer on $API_URL"; }
 }
 
 start_api() { launch_api; wait_api; }
@@ -202,7 +202,7 @@ wait_engine() {  # NAME: this process's own "listening" line (the log is appende
   local name=$1 pid
   pid=$(cat "$RUN/$name.pid")
   waitfor "grep -q ' $pid INFO .*listening on topic' '$LOGS/$name.log'" 120 ||
-    { tail -30 "$LOGS/$name.out" "$LOGS/$name.log" >&2; die "$name did not start listening"; }
+    { tail -n 30 "$LOGS/$name.out" "$LOGS/$name.log" >&2; die "$name did not start listening"; }
 }
 
 start_engine() { launch_engine "$1"; wait_engine "$1"; }
@@ -256,10 +256,10 @@ start_monitors() {
   start_proc instancemonitor "$BIN/masakari-ha-instancemonitor" --config-file "$ETC/instancemonitor.conf"
   for host in "${HOSTS[@]}"; do
     waitfor "monitor_healthy $FIELD/state/hostmonitor-$host/hostmonitor/health.json" 90 ||
-      { tail -30 "$LOGS/hostmonitor-$host.out" "$LOGS/hostmonitor-$host.log" >&2; die "host monitor on $host not healthy"; }
+      { tail -n 30 "$LOGS/hostmonitor-$host.out" "$LOGS/hostmonitor-$host.log" >&2; die "host monitor on $host not healthy"; }
   done
   waitfor "monitor_healthy $FIELD/state/instancemonitor/instancemonitor/health.json" 90 ||
-    { tail -30 "$LOGS/instancemonitor.out" "$LOGS/instancemonitor.log" >&2; die "instance monitor not healthy"; }
+    { tail -n 30 "$LOGS/instancemonitor.out" "$LOGS/instancemonitor.log" >&2; die "instance monitor not healthy"; }
 }
 
 stop_monitors() {
@@ -369,9 +369,11 @@ reset() {
   local t0=$SECONDS reserved_args=()
   LAPS=() LAP_T=$SECONDS
   mkdir -p "$RUN" "$LOGS"
+  local stopping
   stop_masakari &           # our processes stop (a few seconds each) while the shared servers are checked
+  stopping=$!               # now: shared_up's own background jobs (run_all) change $!
   shared_up
-  wait $!
+  wait "$stopping"
   lap stop+shared
   rm -f "$RUN/auto-recover-host"
   libvirt_reset
