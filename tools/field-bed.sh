@@ -366,10 +366,9 @@ shared_up() {
 lap() { LAPS+=("$1 $((SECONDS - LAP_T))s"); LAP_T=$SECONDS; }
 
 reset() {
-  local t0=$SECONDS reserved_args=()
+  local t0=$SECONDS reserved_args=() stopping
   LAPS=() LAP_T=$SECONDS
   mkdir -p "$RUN" "$LOGS"
-  local stopping
   stop_masakari &           # our processes stop (a few seconds each) while the shared servers are checked
   stopping=$!               # now: shared_up's own background jobs (run_all) change $!
   shared_up

@@ -74,7 +74,9 @@ def offline_confirm_time(settings: Settings) -> float:
     """How long an unfenced node must stay offline before it is reported: the time the
     ``monitoring_samples`` debounce is meant to span. Samples can come back to back (the next
     one starts at once when crm_mon was slow), and a remote node whose connection resource is
-    restarted during a cluster transition is offline for a second or two without being down."""
+    restarted during a cluster transition is offline for a second or two without being down.
+    Not covered: after pacemakerd replaces a frozen controller, every remote node is offline,
+    clean and unfenced for several seconds until the new one reconnects it."""
     return (settings.monitoring_samples - 1) * settings.monitoring_interval
 
 
@@ -274,7 +276,7 @@ def evaluate(status: ClusterStatus, me: str, records: dict[str, NodeRecord], now
         confirm = offline_confirm_time(settings)
         if waited < confirm:
             decisions.append(Decision(node.name, f"offline for {waited:.1f}s of {confirm:.0f}s "
-                                      "(monitoring_samples x monitoring_interval), not fenced; "
+                                      "((monitoring_samples - 1) x monitoring_interval), not fenced; "
                                       "not yet reported", kind=OFFLINE_CONFIRMING))
             continue
         rec.reported, rec.reported_host_status = OFFLINE, envelope.HOST_STATUS_UNKNOWN

@@ -41,11 +41,14 @@ def sent(decisions):
     return [d.notification["notification"] for d in decisions if d.notification]
 
 
-def run(seq, me="remote2", settings=Settings(), records=None, start=T_BEFORE_KILL, step=5):
+def run(seq, me="remote2", settings=Settings(), records=None, start=T_BEFORE_KILL, step=5,
+        times=None):
+    """Evaluate the samples in order, ``step`` seconds apart from ``start`` or at ``times``."""
     records = {} if records is None else records
     out = []
     for i, status in enumerate(seq):
-        out.append(decision.evaluate(status, me, records, start + i * step, settings))
+        when = times[i] if times is not None else start + i * step
+        out.append(decision.evaluate(status, me, records, when, settings))
     return records, out
 
 
@@ -283,10 +286,10 @@ SPAN = Settings(monitoring_samples=2, monitoring_interval=1, fencing_wait_timeou
 AFTER_FENCING = T_BEFORE_KILL + 60
 
 
-def run_at(xml, timed_samples, settings, records=None):
-    records = {} if records is None else records
-    return records, [decision.evaluate(st(xml, name), "remote2", records, when, settings)
-                     for when, name in timed_samples]
+def run_at(xml, timed_samples, settings):
+    """``run`` on (time, sample name) pairs."""
+    return run([st(xml, name) for _, name in timed_samples], settings=settings,
+               times=[when for when, _ in timed_samples])
 
 
 def test_unfenced_offline_in_back_to_back_samples_is_not_reported(xml):
